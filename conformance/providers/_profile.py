@@ -60,6 +60,7 @@ class Profile:
     description: str
     sources: tuple[str, ...]
     path: str  # the chat completions path under the base URL, e.g. /v1/chat/completions
+    spec: str  # the normalized document (specs/normalized/<spec>.yaml) that describes this dialect
     models: dict[str, str]  # role -> model id: chat (default), reasoner (if any)
     reasoning_field: str  # reasoning_content | reasoning
     thinking: ThinkingControl
@@ -147,6 +148,7 @@ def profile_from_dict(data: dict[str, Any], where: str = "<profile>") -> Profile
         description=_req(data, "description", where),
         sources=tuple(data.get("sources", ())),
         path=_req(data, "path", where),
+        spec=_req(data, "spec", where),
         models=dict(models),
         reasoning_field=_req(data, "reasoning_field", where),
         thinking=thinking,
