@@ -1,0 +1,112 @@
+"""A whole run: several providers concurrently, one verdict each, `results.json` written atomically."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..invariants import Expect, Invariant, Mode, registry
+from ..providers._config import ProviderConfig
+from ..providers._profile import Profile
+from ..scenarios import SCENARIOS, RequestSpec, Scenario
+from ._results import ProviderResult, RunResult, write_json_atomic
+from ._session import ProviderSession
+
+__all__ = ["RunOptions", "generated_scenarios", "load_all_invariants", "run_suite", "scenarios_for", "select_invariants"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """Everything a run is parameterised by (the CLI flags and the pytest options map onto this)."""
+
+    out_dir: Path | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    repeat: int = 1
+    seed: int = 0
+    quick: bool = False
+    cases: int = 6  # schema-generated cases per kind (positive, negative); 0 disables them
+    budget_tokens: int | None = None  # overrides every provider's budget
+    progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
+
+    def public(self) -> dict[str, Any]:
+        return {"only": list(self.only), "skip": list(self.skip), "repeat": self.repeat, "quick": self.quick,
+                "cases": self.cases, "budget_tokens": self.budget_tokens}
+
+
+def load_all_invariants() -> None:
+    """Import every module that registers invariants (the single registration trigger)."""
+    from .. import cases  # noqa: F401 - registers CASE-*
+    from ..invariants import catalogue  # noqa: F401
+
+
+def select_invariants(only: Sequence[str] = (), skip: Sequence[str] = ()) -> list[Invariant]:
+    load_all_invariants()
+    return registry.select(only, skip)
+
+
+def generated_scenarios(profile: Profile, *, seed: int, count: int) -> list[Scenario]:
+    """Schema-generated request cases as scenarios (deterministic for a seed)."""
+    if count <= 0:
+        return []
+    from ..cases import case_features, generate_cases
+
+    out: list[Scenario] = []
+    for case in generate_cases(profile, seed=seed, max_cases=count):
+        positive = case.kind == "positive"
+        out.append(Scenario(
+            id=f"case-{case.id}",
+            description=case.description or f"schema-generated {case.kind} case",
+            mode=Mode.STREAM if case.stream else Mode.NONSTREAM,
+            features=case_features(case),
+            build=lambda _p, c=case: RequestSpec(body=c.body if isinstance(c.body, dict) else None,
+                                                 raw_body=None if isinstance(c.body, dict) else _raw(c.body),
+                                                 headers=dict(c.headers)),
+            expect=Expect.SUCCESS if positive else Expect.ERROR,
+            error_kind=None if positive else "invalid_param",
+        ))
+    return out
+
+
+def _raw(body: Any) -> bytes:
+    import json
+
+    return json.dumps(body).encode("utf-8")
+
+
+def scenarios_for(profile: Profile, options: RunOptions) -> list[Scenario]:
+    chosen = [s for s in SCENARIOS if s.quick] if options.quick else list(SCENARIOS)
+    count = min(options.cases, 2) if options.quick else options.cases
+    return chosen + generated_scenarios(profile, seed=options.seed, count=count)
+
+
+def run_provider(config: ProviderConfig, invariants: Sequence[Invariant], options: RunOptions) -> ProviderResult:
+    if options.budget_tokens is not None:
+        config = dataclasses.replace(config, budget_tokens=options.budget_tokens)
+    profile = config.resolved_profile()
+    with ProviderSession(config, invariants=invariants, scenarios=scenarios_for(profile, options),
+                         out_dir=options.out_dir, repeat=options.repeat, progress=options.progress) as session:
+        return session.run()
+
+
+def run_suite(providers: Sequence[ProviderConfig], options: RunOptions) -> RunResult:
+    """Run every provider concurrently and write `results.json` (when `out_dir` is set)."""
+    invariants = select_invariants(options.only, options.skip)
+    started = _now()
+    with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
+        results = list(pool.map(lambda c: run_provider(c, invariants, options), providers))
+    run = RunResult(tool_version=__version__, started_at=started, finished_at=_now(), seed=options.seed,
+                    providers=results, options=options.public())
+    if options.out_dir is not None:
+        write_json_atomic(options.out_dir / "results.json", run.to_json())
+    return run
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

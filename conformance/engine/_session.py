@@ -1,0 +1,338 @@
+"""One provider under test: plan the checks, capture each scenario once, judge every invariant.
+
+This is the single engine behind both the CLI and the pytest plugin. Planning needs no network;
+observations are captured lazily per scenario (and cached), so a pytest worker only sends the
+requests its own tests need. Every request passes the pacing, retry and budget gate here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..capture import Exchange
+from ..capture._capture import capture
+from ..capture._cassette import save_cassette
+from ..cases._pacing import RateLimiter, retry_after_seconds
+from ..invariants import Expect, Invariant, NotApplicable, Observation, ScenarioInfo, Violation
+from ..providers._config import ProviderConfig
+from ..providers._profile import Profile
+from ..scenarios import Scenario
+from ._results import CheckResult, ProviderResult
+
+__all__ = ["PlannedCheck", "ProviderSession", "WRONG_KEY"]
+
+WRONG_KEY = "sk-conformance-wrong-key-0000"
+_RETRY_STATUSES = (429, 503)
+_MAX_RETRY_WAIT_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCheck:
+    """An invariant that applies to a scenario for this provider's profile."""
+
+    invariant: Invariant
+    scenario: Scenario
+    skip_reason: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.invariant.id}::{self.scenario.id}"
+
+
+@dataclass(slots=True)
+class _Observed:
+    observations: list[Observation]
+    evidence: list[str | None]
+    skipped: str | None = None  # the scenario was not sent (budget reached, ...)
+
+
+class ProviderSession:
+    """Runs the suite against one provider."""
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        invariants: Sequence[Invariant],
+        scenarios: Sequence[Scenario],
+        out_dir: Path | None = None,
+        repeat: int = 1,
+        api_key: str | None = None,
+        progress: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.profile: Profile = config.resolved_profile()
+        self.invariants = list(invariants)
+        self.scenarios = {s.id: s for s in scenarios}
+        self.out_dir = out_dir
+        self.repeat = max(1, repeat)
+        self._api_key = api_key if api_key is not None else config.api_key()
+        self._secrets = tuple(s for s in (self._api_key, WRONG_KEY) if s)
+        self._progress = progress
+        self._cache: dict[str, _Observed] = {}
+        self._locks: dict[str, threading.Lock] = {sid: threading.Lock() for sid in self.scenarios}
+        self._spend_lock = threading.Lock()
+        self._limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
+        self._client = httpx.Client(
+            limits=httpx.Limits(max_connections=max(2, config.concurrency * 2)),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self.result = ProviderResult(
+            name=config.name,
+            base_url=config.base_url,
+            profile=self.profile.name,
+            model=self.profile.default_model,
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ProviderSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- planning (no network) -------------------------------------------------------------------
+
+    def plan(self) -> list[PlannedCheck]:
+        """Every (invariant, scenario) pair that applies to this provider's profile."""
+        planned: list[PlannedCheck] = []
+        for sc in self.scenarios.values():
+            reason = sc.skip_reason(self.profile)
+            for inv in self.invariants:
+                if sc.feeds(inv, self.profile):
+                    planned.append(PlannedCheck(inv, sc, reason))
+        return planned
+
+    # -- observing -------------------------------------------------------------------------------
+
+    def observe(self, scenario_id: str) -> _Observed:
+        """Capture a scenario (and its peer) once; later calls return the cached observations."""
+        with self._locks[scenario_id]:
+            cached = self._cache.get(scenario_id)
+            if cached is not None:
+                return cached
+            sc = self.scenarios[scenario_id]
+            observed = self._capture_scenario(sc)
+            if sc.peer and sc.peer in self.scenarios and observed.observations:
+                peer = self.observe(sc.peer)
+                for i, obs in enumerate(observed.observations):
+                    if peer.observations:
+                        other = peer.observations[min(i, len(peer.observations) - 1)]
+                        obs.peers = {str(other.scenario.mode): other}
+            self._cache[scenario_id] = observed
+            return observed
+
+    def _capture_scenario(self, sc: Scenario) -> _Observed:
+        spec = sc.build(self.profile)
+        info = ScenarioInfo(
+            id=sc.id,
+            mode=sc.mode,
+            expect=sc.expect_for(self.profile),
+            features=sc.features,
+            request=spec.body if isinstance(spec.body, dict) else {},
+            error_kind=sc.error_kind,
+        )
+        tries = self.repeat if sc.repeatable else 1
+        observations: list[Observation] = []
+        evidence: list[str | None] = []
+        for k in range(tries):
+            if self._budget_reached():
+                return _Observed(observations, evidence,
+                                 skipped=f"token budget of {self.config.budget_tokens} reached; not sent")
+            headers = {"Content-Type": "application/json", **self.config.headers, **spec.headers}
+            if spec.auth == "valid" and self._api_key:
+                headers["Authorization"] = f"Bearer {self._api_key}"
+            elif spec.auth == "wrong":
+                headers["Authorization"] = f"Bearer {WRONG_KEY}"
+            exchange = self._send(headers, spec.payload())
+            obs = Observation(scenario=info, exchange=exchange, profile=self.profile)
+            self._account(obs)
+            observations.append(obs)
+            evidence.append(self._save(sc.id if tries == 1 else f"{sc.id}.try{k + 1}", exchange, info))
+            if exchange.end.unreachable:
+                self.result.unreachable = True
+                break
+        return _Observed(observations, evidence)
+
+    def _send(self, headers: dict[str, str], body: bytes) -> Exchange:
+        url = self.config.base_url + self.profile.path
+        attempt = 0
+        while True:
+            if self._limiter is not None:
+                self._limiter.acquire()
+            exchange = capture(self._client, method="POST", url=url, headers=headers, body=body,
+                               bounds=self.config.bounds, secrets=self._secrets)
+            if exchange.status not in _RETRY_STATUSES or attempt >= self.config.max_retries:
+                return exchange
+            wait = retry_after_seconds(dict(exchange.headers))
+            attempt += 1
+            with self._spend_lock:
+                self.result.requests += 1
+                self.result.notes.append(f"HTTP {exchange.status}; retry {attempt} after {wait or 1.0:.1f}s")
+            time.sleep(min(wait if wait is not None else 1.0, _MAX_RETRY_WAIT_S))
+
+    def _account(self, obs: Observation) -> None:
+        try:
+            usage = obs.usage
+        except ValueError:
+            usage = None
+        with self._spend_lock:
+            self.result.requests += 1
+            if isinstance(usage, dict):
+                for key in ("prompt_tokens", "completion_tokens"):
+                    value = usage.get(key)
+                    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                        setattr(self.result, key, getattr(self.result, key) + value)
+
+    def _budget_reached(self) -> bool:
+        budget = self.config.budget_tokens
+        if budget is None:
+            return False
+        with self._spend_lock:
+            spent = self.result.prompt_tokens + self.result.completion_tokens
+            if spent >= budget and not self.result.budget_exhausted:
+                self.result.budget_exhausted = True
+                self.result.notes.append(f"token budget {budget} reached after {spent} tokens; later requests skipped")
+            return spent >= budget
+
+    def _save(self, name: str, exchange: Exchange, info: ScenarioInfo) -> str | None:
+        if self.out_dir is None:
+            return None
+        rel = Path("captures") / _safe(self.config.name) / f"{_safe(name)}.json"
+        meta = {
+            "provider": self.config.public(),
+            "profile": self.profile.name,
+            "scenario": {"id": info.id, "mode": str(info.mode), "expect": str(info.expect),
+                         "features": sorted(info.features), "request": info.request, "error_kind": info.error_kind},
+        }
+        save_cassette(self.out_dir / rel, exchange, meta)
+        return rel.as_posix()
+
+    # -- judging ---------------------------------------------------------------------------------
+
+    def judge(self, planned: PlannedCheck) -> CheckResult:
+        inv, sc = planned.invariant, planned.scenario
+        result = CheckResult(id=inv.id, severity=str(inv.severity), group=inv.group, status="skip", scenario=sc.id)
+        if planned.skip_reason:
+            result.message = planned.skip_reason
+            return result
+        observed = self.observe(sc.id)
+        if observed.skipped:
+            result.message = observed.skipped
+            return result
+        outcomes: list[tuple[str, list[Violation], str, str | None]] = []
+        for obs, evidence in zip(observed.observations, observed.evidence, strict=True):
+            outcomes.append((*_judge_one(inv, obs), evidence))
+        return _aggregate(result, inv, outcomes)
+
+    def run(self, planned: Iterable[PlannedCheck] | None = None) -> ProviderResult:
+        """Observe every planned scenario (concurrently, bounded) and judge its checks as it lands."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        plan = list(self.plan() if planned is None else planned)
+        by_scenario: dict[str, list[int]] = {}
+        for pos, p in enumerate(plan):
+            by_scenario.setdefault(p.scenario.id, []).append(pos)
+        verdicts: list[CheckResult | None] = [None] * len(plan)
+        lock = threading.Lock()
+        done = [0, 0]  # checks judged, MUST failures so far
+
+        def work(scenario_id: str) -> None:
+            for pos in by_scenario[scenario_id]:
+                p = plan[pos]
+                if self.result.unreachable and not p.skip_reason:
+                    verdict = CheckResult(id=p.invariant.id, severity=str(p.invariant.severity),
+                                          group=p.invariant.group, status="error", scenario=p.scenario.id,
+                                          message="provider unreachable; no verdict")
+                else:
+                    verdict = self.judge(p)
+                with lock:
+                    verdicts[pos] = verdict
+                    done[0] += 1
+                    done[1] += verdict.status == "fail" and verdict.severity == "MUST"
+            if self._progress:
+                with lock:
+                    self._progress(self.config.name, {
+                        "checks_done": done[0], "checks_total": len(plan), "must_failed": done[1],
+                        "tokens": self.result.prompt_tokens + self.result.completion_tokens,
+                        "requests": self.result.requests, "scenario": scenario_id,
+                    })
+
+        order = list(by_scenario)
+        if order:
+            work(order[0])  # the first request alone tells whether the provider is reachable at all
+            with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
+                list(pool.map(work, order[1:]))
+        self.result.checks = [v for v in verdicts if v is not None]
+        return self.result
+
+
+def _judge_one(inv: Invariant, obs: Observation) -> tuple[str, list[Violation], str]:
+    ex = obs.exchange
+    if ex.status is None:
+        return "error", [], f"no response ({ex.end}: {ex.end_detail})"
+    try:
+        violations = list(inv.check(obs))
+    except NotApplicable as exc:
+        return "skip", [], str(exc) or "not applicable"
+    except Exception as exc:  # a harness bug must not lose the other results
+        return "error", [], f"check raised {type(exc).__name__}: {exc}"
+    return ("fail" if violations else "pass"), violations, ""
+
+
+def _aggregate(result: CheckResult, inv: Invariant,
+               outcomes: list[tuple[str, list[Violation], str, str | None]]) -> CheckResult:
+    judged = [o for o in outcomes if o[0] in ("pass", "fail")]
+    result.tries = len(judged)
+    result.passed = sum(1 for o in judged if o[0] == "pass")
+    failing = next((o for o in outcomes if o[0] == "fail"), None)
+    erroring = next((o for o in outcomes if o[0] == "error"), None)
+    first = failing or erroring or (outcomes[0] if outcomes else None)
+    result.evidence = first[3] if first else None
+    if not outcomes:
+        result.message = "no observation"
+        return result
+    if failing is not None:
+        result.status = "fail"
+        vs = failing[1]
+        result.violations = [{"expected": v.expected, "received": v.received, "event_index": v.event_index}
+                             for v in vs[:20]]
+        head = vs[0].render().replace("\n", "; ")
+        more = f" (+{len(vs) - 1} more)" if len(vs) > 1 else ""
+        rate = f" [passed {result.passed}/{result.tries}]" if inv.stochastic or result.tries > 1 else ""
+        result.message = f"{head}{more}{rate}"
+    elif judged:
+        result.status = "pass"
+        result.message = f"passed {result.passed}/{result.tries}" if result.tries > 1 else ""
+    elif erroring is not None:
+        result.status = "error"
+        result.message = erroring[2]
+    else:
+        result.status = "skip"
+        result.message = outcomes[0][2]
+    return result
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+
+
+def observation_from_cassette(exchange: Exchange, meta: dict[str, Any], profile: Profile) -> Observation:
+    """Rebuild an observation from a saved capture (offline replay)."""
+    from ..invariants import Mode
+
+    sc = meta["scenario"]
+    info = ScenarioInfo(id=sc["id"], mode=Mode(sc["mode"]), expect=Expect(sc["expect"]),
+                        features=frozenset(sc["features"]), request=sc["request"], error_kind=sc.get("error_kind"))
+    return Observation(scenario=info, exchange=exchange, profile=profile)
