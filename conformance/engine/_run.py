@@ -65,19 +65,23 @@ def generated_scenarios(profile: Profile, *, seed: int, count: int) -> list[Scen
             description=case.description or f"schema-generated {case.kind} case",
             mode=Mode.STREAM if case.stream else Mode.NONSTREAM,
             features=case_features(case),
-            build=lambda _p, c=case: RequestSpec(body=c.body if isinstance(c.body, dict) else None,
-                                                 raw_body=None if isinstance(c.body, dict) else _raw(c.body),
-                                                 headers=dict(c.headers)),
+            build=_case_builder(case.body, case.headers),
             expect=Expect.SUCCESS if positive else Expect.ERROR,
             error_kind=None if positive else "invalid_param",
         ))
     return out
 
 
-def _raw(body: Any) -> bytes:
+def _case_builder(body: Any, headers: dict[str, str]) -> Callable[[Profile], RequestSpec]:
+    """A generated body is sent as generated; a non-object body goes out as raw JSON."""
     import json
 
-    return json.dumps(body).encode("utf-8")
+    def build(_profile: Profile) -> RequestSpec:
+        if isinstance(body, dict):
+            return RequestSpec(body=body, headers=dict(headers))
+        return RequestSpec(body=None, raw_body=json.dumps(body).encode("utf-8"), headers=dict(headers))
+
+    return build
 
 
 def scenarios_for(profile: Profile, options: RunOptions) -> list[Scenario]:

@@ -201,7 +201,8 @@ class Observation:
                 for pos, call in enumerate(msg.get("tool_calls") or []):
                     if not isinstance(call, dict):
                         continue
-                    fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+                    raw_fn = call.get("function")
+                    fn: dict[str, Any] = raw_fn if isinstance(raw_fn, dict) else {}
                     args = fn.get("arguments")
                     tc = ToolCallAssembly(index=pos, id=call.get("id"), type=call.get("type"), name=fn.get("name"),
                                           arguments=args if isinstance(args, str) else "", first_event=-1,
@@ -218,7 +219,7 @@ class Observation:
         """The usage object that counts: the last non-null one in a stream, or the body's."""
         if self.scenario.mode is Mode.NONSTREAM:
             body = self.body_object
-            u = body.get("usage") if body else None
+            u = body.get("usage") if body is not None else None
             return u if isinstance(u, dict) else None
         found = None
         for _, chunk in self.content_chunks:

@@ -162,8 +162,9 @@ def parse_providers(text: str, *, source: str = "providers.yaml",
         for key, value in timeouts.items():
             if key not in _TIMEOUTS or not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 fail(f"{key}: expected one of {', '.join(sorted(_TIMEOUTS))} with a positive number", "timeouts")
-            name = key if key.startswith("max_") else f"{key}_s"
-            bounds = dataclasses.replace(bounds, **{name: int(value) if key.startswith("max_") else float(value)})
+            limits = bounds.to_json()
+            limits[key if key.startswith("max_") else f"{key}_s"] = int(value) if key.startswith("max_") else float(value)
+            bounds = Bounds.from_json(limits)
         for key, kind in (("concurrency", int), ("budget_tokens", int), ("max_retries", int)):
             if key in cfg and (not isinstance(cfg[key], kind) or isinstance(cfg[key], bool) or cfg[key] < 0):
                 fail("must be a non-negative integer", key)

@@ -57,7 +57,8 @@ def compare_results(paths: Sequence[Path]) -> dict[str, Any]:
                 key = (check["id"], check["scenario"])
                 severity[check["id"]] = check["severity"]
                 cells.setdefault(key, {})[col] = check["status"]
-    rows = [{"id": k[0], "scenario": k[1], "severity": severity[k[0]], "statuses": cells[k]} for k in sorted(cells)]
+    rows: list[dict[str, Any]] = [{"id": k[0], "scenario": k[1], "severity": severity[k[0]], "statuses": cells[k]}
+                                  for k in sorted(cells)]
     header = "| check | scenario | severity | " + " | ".join(columns) + " |"
     lines = [header, "|" + "---|" * (3 + len(columns))]
     lines.append("| **MUST failed** | | | " + " | ".join(str(summaries[c]["summary"]["must_failed"])

@@ -174,7 +174,7 @@ def _stream_options_expect(profile: Profile) -> Expect:
 
 
 def _pair(stream_id: str, nonstream_id: str, description: str, features: set[str], body: Callable[[Profile], dict[str, Any]],
-          *, needs: set[str] = frozenset(), needs_thinking: str | None = None, repeatable: bool = False,
+          *, needs: frozenset[str] | set[str] = frozenset(), needs_thinking: str | None = None, repeatable: bool = False,
           quick: bool = False, usage: bool | None = True) -> list[Scenario]:
     """A stream scenario and its non-stream twin; the stream one observes the other as a peer."""
     feats = frozenset(features | {"paired"})
