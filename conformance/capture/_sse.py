@@ -14,7 +14,7 @@ exact byte offsets for evidence. No JSON parsing happens here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._model import Read
 
@@ -83,6 +83,8 @@ class SSEDecoder:
         self._buf = bytearray()
         self._buf_offset = 0  # body offset of self._buf[0]
         self._pending_cr = False  # last line ended in CR; a following LF belongs to it
+        self._pending_cr_event: int | None = None  # event dispatched by that CR, if any
+        self._scanned = 0  # leading bytes of self._buf already searched for a line end
         self._started = False
         self._events: list[SSEEvent] = []
         # Current block (event being assembled).
@@ -143,12 +145,20 @@ class SSEDecoder:
                 self._endings["CR"] -= 1
                 self._endings["CRLF"] += 1
                 pos += 1
+                if self._pending_cr_event is not None:
+                    # The event ended at the CR; its bytes run through the LF, as when unsplit.
+                    event = self._events[self._pending_cr_event]
+                    self._events[self._pending_cr_event] = replace(event, byte_end=event.byte_end + 1)
             self._pending_cr = False
+            self._pending_cr_event = None
         n = len(buf)
         find_lf = buf.find
+        # Bytes kept from earlier reads hold no line end: skip rescanning them (a long line
+        # arriving in many small reads would otherwise cost quadratic time).
+        scan = max(pos, self._scanned)
         while pos < n:
-            lf = find_lf(b"\n", pos)
-            cr = find_lf(b"\r", pos, lf if lf >= 0 else n)
+            lf = find_lf(b"\n", scan)
+            cr = find_lf(b"\r", scan, lf if lf >= 0 else n)
             if cr >= 0:
                 end = cr
                 if cr + 1 < n:
@@ -168,11 +178,15 @@ class SSEDecoder:
                 nxt = lf + 1
             else:
                 break
+            count = len(self._events)
             self._line(bytes(buf[pos:end]), self._buf_offset + pos, self._buf_offset + nxt)
-            pos = nxt
+            if self._pending_cr and len(self._events) > count:
+                self._pending_cr_event = count
+            pos = scan = nxt
         if pos:
             del buf[:pos]
             self._buf_offset += pos
+        self._scanned = len(buf)
         return len(self._events) - before
 
     def finish(self) -> DecodedStream:
