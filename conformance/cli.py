@@ -197,11 +197,14 @@ def _print_summary(result: Any, out_dir: Path) -> None:
         s = p.summary()
         state = "UNREACHABLE" if p.unreachable else ("FAIL" if s["must_failed"] else "PASS")
         _out(f"{p.name} ({p.profile}, {p.model}): {state}  pass {s['pass']}  fail {s['fail']}  skip {s['skip']}  "
-             f"error {s['error']}  MUST failed {s['must_failed']}  | requests {p.requests}, tokens "
+             f"error {s['error']}  MUST failed {s['must_failed']}  expected {s['expected_failures']}  | requests {p.requests}, tokens "
              f"{p.prompt_tokens}+{p.completion_tokens}")
         for c in p.checks:
-            if c.status in ("fail", "error") and c.severity != "INFO":
+            if c.status in ("fail", "error") and c.severity != "INFO" and not c.expected_failure:
                 _out(f"  {c.status.upper():5} {c.severity:6} {c.id:12} {c.scenario}: {c.message[:300]}")
+        expected = sorted({c.id for c in p.checks if c.expected_failure})
+        if expected:
+            _out(f"  expected failures documented by the profile: {', '.join(expected)}")
         for note in p.notes[:5]:
             _out(f"  note: {note}")
     _out(f"results: {out_dir / 'results.json'}")

@@ -197,6 +197,8 @@ def check_verdict(conformance_check: tuple[str, Any], verdict: Any, config: pyte
     text = render_failure(planned, verdict)
     if verdict.status == "error":
         pytest.fail(f"no verdict (error): {text}", pytrace=False)
+    if verdict.expected_failure:
+        pytest.xfail(f"expected failure ({verdict.expected_failure}): {text}")
     if verdict.severity != "MUST" and not config.option.strict_should:
         pytest.xfail(f"{verdict.severity} violated: {text}")
     pytest.fail(text, pytrace=False)

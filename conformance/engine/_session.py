@@ -234,7 +234,7 @@ class ProviderSession:
         outcomes: list[tuple[str, list[Violation], str, str | None]] = []
         for obs, evidence in zip(observed.observations, observed.evidence, strict=True):
             outcomes.append((*_judge_one(inv, obs), evidence))
-        return _aggregate(result, inv, outcomes)
+        return apply_expectation(_aggregate(result, inv, outcomes), self.profile)
 
     def run(self, planned: Iterable[PlannedCheck] | None = None) -> ProviderResult:
         """Observe every planned scenario (concurrently, bounded) and judge its checks as it lands."""
@@ -321,6 +321,14 @@ def _aggregate(result: CheckResult, inv: Invariant,
     else:
         result.status = "skip"
         result.message = outcomes[0][2]
+    return result
+
+
+def apply_expectation(result: CheckResult, profile: Profile) -> CheckResult:
+    """Mark a failure the profile documents (WPT-style expectation data) as expected, with its reason."""
+    expectation = profile.expectations.get(result.id)
+    if result.status == "fail" and expectation and expectation.get("status") == "fail":
+        result.expected_failure = f"profile {profile.name}: {expectation.get('reason', 'documented deviation')}"
     return result
 
 

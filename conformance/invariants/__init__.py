@@ -3,6 +3,7 @@
 Importing this package registers every invariant (each group module registers on import).
 """
 
+from . import catalogue  # noqa: F401 - registers every group (the names above exist first)
 from ._model import SOURCE_DOCS, Expect, Invariant, Mode, NotApplicable, Severity, Source, Violation
 from ._observation import AssembledChoice, Observation, Payload, ScenarioInfo, ToolCallAssembly
 from ._registry import GROUPS, CatalogError, Registry, catalogue_entry, invariant, registry

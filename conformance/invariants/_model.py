@@ -74,7 +74,7 @@ class Violation:
         return f"Expected: {self.expected}\nReceived: {self.received}{where}"
 
 
-class NotApplicable(Exception):  # noqa: N818 - a signal, not an error
+class NotApplicable(Exception):
     """Raised by a check when the observation cannot be judged by it (the result is `skip`)."""
 
 

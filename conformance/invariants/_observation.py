@@ -164,7 +164,8 @@ class Observation:
             return self._from_body()
         choices: dict[Any, AssembledChoice] = {}
         for event_index, chunk in self.content_chunks:
-            for choice in chunk.get("choices") or []:
+            raw_choices = chunk.get("choices")
+            for choice in raw_choices if isinstance(raw_choices, list) else []:
                 if not isinstance(choice, dict):
                     continue
                 key = choice.get("index")
@@ -185,7 +186,8 @@ class Observation:
         choices: dict[Any, AssembledChoice] = {}
         if body is None:
             return choices
-        for choice in body.get("choices") or []:
+        raw_choices = body.get("choices")
+        for choice in raw_choices if isinstance(raw_choices, list) else []:
             if not isinstance(choice, dict):
                 continue
             key = choice.get("index")
@@ -198,7 +200,8 @@ class Observation:
                 for name in REASONING_FIELDS:
                     if isinstance(msg.get(name), str):
                         acc.reasoning[name] = msg[name]
-                for pos, call in enumerate(msg.get("tool_calls") or []):
+                calls = msg.get("tool_calls")
+                for pos, call in enumerate(calls if isinstance(calls, list) else []):
                     if not isinstance(call, dict):
                         continue
                     raw_fn = call.get("function")
@@ -249,7 +252,8 @@ def _merge_delta(acc: AssembledChoice, delta: dict[str, Any], event_index: int) 
         value = delta.get(name)
         if isinstance(value, str):
             acc.reasoning[name] = acc.reasoning.get(name, "") + value
-    for call in delta.get("tool_calls") or []:
+    calls = delta.get("tool_calls")
+    for call in calls if isinstance(calls, list) else []:
         if not isinstance(call, dict):
             continue
         idx = call.get("index")

@@ -61,7 +61,8 @@ class Registry:
             raise CatalogError(f"{where}: {inv.id} declares no source")
         for src in inv.sources:
             if src.doc not in SOURCE_DOCS:
-                raise CatalogError(f"{where}: {inv.id} cites unknown document {src.doc!r}; known: {sorted(SOURCE_DOCS)}")
+                known = ", ".join(sorted(SOURCE_DOCS))
+                raise CatalogError(f"{where}: {inv.id} cites unknown document {src.doc!r}; known: {known}")
             if not src.locator.strip():
                 raise CatalogError(f"{where}: {inv.id} cites {src.doc!r} without a locator")
         if not inv.modes:
@@ -106,7 +107,7 @@ registry = Registry()
 
 def invariant(
     *,
-    id: str,  # noqa: A002 - the catalogue calls it id
+    id: str,
     rule: str,
     severity: Severity,
     group: str,
@@ -121,7 +122,7 @@ def invariant(
     """Declare an invariant; the decorated function is its check and is returned unchanged."""
 
     def decorate(fn: CheckFn) -> CheckFn:
-        (target or registry).add(
+        (target if target is not None else registry).add(
             Invariant(
                 id=id,
                 rule=rule,
@@ -148,7 +149,9 @@ def catalogue_entry(inv: Invariant) -> dict[str, Any]:
         "rule": inv.rule,
         "severity": str(inv.severity),
         "group": inv.group,
-        "sources": [{"doc": s.doc, "locator": s.locator, **({"quote": s.quote} if s.quote else {})} for s in inv.sources],
+        "sources": [
+            {"doc": s.doc, "locator": s.locator, **({"quote": s.quote} if s.quote else {})} for s in inv.sources
+        ],
         "requires": sorted(inv.requires),
         "modes": sorted(str(m) for m in inv.modes),
         "expect": str(inv.expect),

@@ -11,7 +11,7 @@ from .._version import __version__
 from ..capture._cassette import load_cassette
 from ..engine._results import CheckResult, ProviderResult, RunResult
 from ..engine._run import select_invariants
-from ..engine._session import _aggregate, _judge_one, observation_from_cassette
+from ..engine._session import _aggregate, _judge_one, apply_expectation, observation_from_cassette
 from ..invariants import Observation
 from ..providers import load_profile
 from ..scenarios import SCENARIOS
@@ -54,7 +54,7 @@ def replay_run(run_dir: Path) -> RunResult:
                 check = CheckResult(id=inv.id, severity=str(inv.severity), group=inv.group, status="skip",
                                     scenario=sid)
                 outcomes: list[Any] = [(*_judge_one(inv, obs), ev) for obs, ev in items]
-                result.checks.append(_aggregate(check, inv, outcomes))
+                result.checks.append(apply_expectation(_aggregate(check, inv, outcomes), profile))
         providers.append(result)
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     return RunResult(tool_version=__version__, started_at=original["started_at"], finished_at=now,
