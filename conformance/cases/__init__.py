@@ -9,7 +9,7 @@ stream and schema invariants. `curl_reproducer` is the evidence attached to a fa
 """
 
 from . import _checks  # noqa: F401 - imported for registration of CASE-001..005
-from ._curl import REDACTED, curl_reproducer
+from ._curl import REDACTED, curl_command, curl_reproducer
 from ._document import generation_document, provider_document
 from ._features import case_features
 from ._generate import generate_cases, generator_info, repair_positive
@@ -23,6 +23,7 @@ __all__ = [
     "GeneratedCase",
     "RateLimiter",
     "case_features",
+    "curl_command",
     "curl_reproducer",
     "generate_cases",
     "generation_document",

@@ -30,6 +30,7 @@ class CheckResult:
     tries: int = 0  # observations judged
     passed: int = 0  # of which passed
     expected_failure: str | None = None  # the profile documents this deviation (reason); not counted as must_failed
+    reproducer: str | None = None  # a curl command replaying the request (key redacted), on failures
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -45,6 +46,8 @@ class CheckResult:
             out["violations"] = self.violations
         if self.expected_failure:
             out["expected_failure"] = self.expected_failure
+        if self.reproducer:
+            out["reproducer"] = self.reproducer
         if self.tries > 1:
             out["repetitions"] = {
                 "k": self.tries,

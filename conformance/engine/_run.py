@@ -36,8 +36,13 @@ class RunOptions:
     progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
 
     def public(self) -> dict[str, Any]:
-        return {"only": list(self.only), "skip": list(self.skip), "repeat": self.repeat, "quick": self.quick,
-                "cases": self.cases, "budget_tokens": self.budget_tokens}
+        out: dict[str, Any] = {"only": list(self.only), "skip": list(self.skip), "repeat": self.repeat,
+                               "quick": self.quick, "cases": self.cases, "budget_tokens": self.budget_tokens}
+        if self.cases:
+            from ..cases import generator_info
+
+            out["generator"] = generator_info()  # the seed reproduces cases only with these versions
+        return out
 
 
 def load_all_invariants() -> None:
@@ -58,28 +63,25 @@ def generated_scenarios(profile: Profile, *, seed: int, count: int) -> list[Scen
     from ..cases import case_features, generate_cases
 
     out: list[Scenario] = []
-    for case in generate_cases(profile, seed=seed, max_cases=count):
+    for case in generate_cases(profile, seed=seed, max_cases=count * 2):  # `count` per kind
         positive = case.kind == "positive"
         out.append(Scenario(
             id=f"case-{case.id}",
             description=case.description or f"schema-generated {case.kind} case",
             mode=Mode.STREAM if case.stream else Mode.NONSTREAM,
             features=case_features(case),
-            build=_case_builder(case.body, case.headers),
+            build=_case_builder(case.body, case.payload(), case.headers),
             expect=Expect.SUCCESS if positive else Expect.ERROR,
             error_kind=None if positive else "invalid_param",
         ))
     return out
 
 
-def _case_builder(body: Any, headers: dict[str, str]) -> Callable[[Profile], RequestSpec]:
-    """A generated body is sent as generated; a non-object body goes out as raw JSON."""
-    import json
+def _case_builder(body: Any, payload: bytes, headers: dict[str, str]) -> Callable[[Profile], RequestSpec]:
+    """A generated case goes out byte for byte as its curl reproducer shows it."""
 
     def build(_profile: Profile) -> RequestSpec:
-        if isinstance(body, dict):
-            return RequestSpec(body=body, headers=dict(headers))
-        return RequestSpec(body=None, raw_body=json.dumps(body).encode("utf-8"), headers=dict(headers))
+        return RequestSpec(body=body if isinstance(body, dict) else None, raw_body=payload, headers=dict(headers))
 
     return build
 

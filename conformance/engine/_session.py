@@ -20,7 +20,7 @@ import httpx
 from ..capture import Exchange
 from ..capture._capture import capture
 from ..capture._cassette import save_cassette
-from ..cases._pacing import RateLimiter, retry_after_seconds
+from ..cases import RateLimiter, curl_command, retry_after_seconds
 from ..invariants import Expect, Invariant, NotApplicable, Observation, ScenarioInfo, Violation
 from ..providers._config import ProviderConfig
 from ..providers._profile import Profile
@@ -52,6 +52,7 @@ class _Observed:
     observations: list[Observation]
     evidence: list[str | None]
     skipped: str | None = None  # the scenario was not sent (budget reached, ...)
+    reproducer: str | None = None
 
 
 class ProviderSession:
@@ -146,9 +147,13 @@ class ProviderSession:
         tries = self.repeat if sc.repeatable else 1
         observations: list[Observation] = []
         evidence: list[str | None] = []
+        auth: bool | str = {"valid": self.profile.auth_required or bool(self._api_key), "missing": False,
+                            "wrong": WRONG_KEY}[spec.auth]
+        reproducer = curl_command(self.config.base_url + self.profile.path, spec.payload(),
+                                  {**self.config.headers, **spec.headers}, self.config.api_key_env, auth=auth)
         for k in range(tries):
             if self._budget_reached():
-                return _Observed(observations, evidence,
+                return _Observed(observations, evidence, reproducer=reproducer,
                                  skipped=f"token budget of {self.config.budget_tokens} reached; not sent")
             headers = {"Content-Type": "application/json", **self.config.headers, **spec.headers}
             if spec.auth == "valid" and self._api_key:
@@ -163,7 +168,7 @@ class ProviderSession:
             if exchange.end.unreachable:
                 self.result.unreachable = True
                 break
-        return _Observed(observations, evidence)
+        return _Observed(observations, evidence, reproducer=reproducer)
 
     def _send(self, headers: dict[str, str], body: bytes) -> Exchange:
         url = self.config.base_url + self.profile.path
@@ -175,8 +180,10 @@ class ProviderSession:
                                bounds=self.config.bounds, secrets=self._secrets)
             if exchange.status not in _RETRY_STATUSES or attempt >= self.config.max_retries:
                 return exchange
-            wait = retry_after_seconds(dict(exchange.headers))
+            wait = retry_after_seconds(exchange.headers)
             attempt += 1
+            if self._limiter is not None and wait:
+                self._limiter.hold(min(wait, _MAX_RETRY_WAIT_S))  # every worker of this provider pauses
             with self._spend_lock:
                 self.result.requests += 1
                 self.result.notes.append(f"HTTP {exchange.status}; retry {attempt} after {wait or 1.0:.1f}s")
@@ -234,7 +241,10 @@ class ProviderSession:
         outcomes: list[tuple[str, list[Violation], str, str | None]] = []
         for obs, evidence in zip(observed.observations, observed.evidence, strict=True):
             outcomes.append((*_judge_one(inv, obs), evidence))
-        return apply_expectation(_aggregate(result, inv, outcomes), self.profile)
+        verdict = apply_expectation(_aggregate(result, inv, outcomes), self.profile)
+        if verdict.status in ("fail", "error"):
+            verdict.reproducer = observed.reproducer
+        return verdict
 
     def run(self, planned: Iterable[PlannedCheck] | None = None) -> ProviderResult:
         """Observe every planned scenario (concurrently, bounded) and judge its checks as it lands."""
