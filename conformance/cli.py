@@ -22,6 +22,7 @@ from ._version import __version__
 __all__ = ["main"]
 
 EXIT_OK, EXIT_MUST_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+DEFAULT_REPEAT = 3  # model behaviour is judged over a few tries, not one coin flip; still cheap
 
 
 class UsageError(Exception):
@@ -88,7 +89,8 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-key-env", default=None, help="ad-hoc provider: the environment variable holding the key")
     p.add_argument("--only", action="append", default=[], help="only this invariant id or group (repeatable)")
     p.add_argument("--skip", action="append", default=[], help="skip this invariant id or group (repeatable)")
-    p.add_argument("--repeat", type=int, default=1, help="tries for model-behaviour scenarios (pass@k, pass^k)")
+    p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
+                   help=f"tries for model-behaviour scenarios, reported as pass@k and pass^k (default {DEFAULT_REPEAT})")
     p.add_argument("--budget-tokens", type=int, default=None, help="stop sending once this many tokens are spent")
     p.add_argument("--seed", type=int, default=0, help="seed for schema-generated cases")
     p.add_argument("--cases", type=int, default=6, help="schema-generated cases per kind (0 disables)")

@@ -43,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--api-key-env", default=None, help="ad-hoc provider: environment variable with the key")
     group.addoption("--conformance-profile", default=None, help="dialect profile (default canonical)")
     group.addoption("--conformance-out", default=None, help="write results.json and captures to this directory")
-    group.addoption("--conformance-repeat", type=int, default=1, help="tries for model-behaviour scenarios")
+    group.addoption("--conformance-repeat", type=int, default=3, help="tries for model-behaviour scenarios")
     group.addoption("--conformance-seed", type=int, default=0, help="seed for schema-generated cases")
     group.addoption("--conformance-cases", type=int, default=6, help="schema-generated cases per kind")
     group.addoption("--budget-tokens", type=int, default=None, help="stop sending once this many tokens are spent")

@@ -28,7 +28,7 @@ class RunOptions:
     out_dir: Path | None = None
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
-    repeat: int = 1
+    repeat: int = 3
     seed: int = 0
     quick: bool = False
     cases: int = 6  # schema-generated cases per kind (positive, negative); 0 disables them
