@@ -89,8 +89,12 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-key-env", default=None, help="ad-hoc provider: the environment variable holding the key")
     p.add_argument("--only", action="append", default=[], help="only this invariant id or group (repeatable)")
     p.add_argument("--skip", action="append", default=[], help="skip this invariant id or group (repeatable)")
-    p.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
-                   help=f"tries for model-behaviour scenarios, reported as pass@k and pass^k (default {DEFAULT_REPEAT})")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=DEFAULT_REPEAT,
+        help=f"tries for model-behaviour scenarios, reported as pass@k and pass^k (default {DEFAULT_REPEAT})",
+    )
     p.add_argument("--budget-tokens", type=int, default=None, help="stop sending once this many tokens are spent")
     p.add_argument("--seed", type=int, default=0, help="seed for schema-generated cases")
     p.add_argument("--cases", type=int, default=6, help="schema-generated cases per kind (0 disables)")
@@ -101,8 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         handler = {
-            "run": _cmd_run, "list": _cmd_list, "show": _cmd_show, "serve": _cmd_serve,
-            "specs": _cmd_specs, "compare": _cmd_compare, "replay": _cmd_replay,
+            "run": _cmd_run,
+            "list": _cmd_list,
+            "show": _cmd_show,
+            "serve": _cmd_serve,
+            "specs": _cmd_specs,
+            "compare": _cmd_compare,
+            "replay": _cmd_replay,
         }[args.command]
         return handler(args)
     except UsageError as exc:
@@ -136,8 +145,15 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Any], Any]:
             raise UsageError(str(exc)) from None
         if args.api_key_env and args.api_key_env not in os.environ:
             raise UsageError(f"environment variable {args.api_key_env} is not set")
-        return [ProviderConfig(name="adhoc", base_url=args.base_url.rstrip("/"), profile=profile,
-                               api_key_env=args.api_key_env, models={"chat": args.model})], None
+        return [
+            ProviderConfig(
+                name="adhoc",
+                base_url=args.base_url.rstrip("/"),
+                profile=profile,
+                api_key_env=args.api_key_env,
+                models={"chat": args.model},
+            )
+        ], None
     if args.provider or args.all:
         path = args.providers_file or Path("providers.yaml")
         try:
@@ -158,17 +174,29 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Any], Any]:
     server = ReferenceServer(profile=args.profile or "canonical", api_key=key)
     server.start()
     os.environ["CONFORMANCE_REFERENCE_KEY"] = key
-    cfg = ProviderConfig(name="reference", base_url=server.url_for(profile=args.profile or "canonical"),
-                         profile=args.profile or "canonical", api_key_env="CONFORMANCE_REFERENCE_KEY")
+    cfg = ProviderConfig(
+        name="reference",
+        base_url=server.url_for(profile=args.profile or "canonical"),
+        profile=args.profile or "canonical",
+        api_key_env="CONFORMANCE_REFERENCE_KEY",
+    )
     return [cfg], server
 
 
 def run_options(args: argparse.Namespace, out_dir: Path | None, progress: Any = None) -> Any:
     from .engine import RunOptions
 
-    return RunOptions(out_dir=out_dir, only=tuple(args.only), skip=tuple(args.skip), repeat=args.repeat,
-                      seed=args.seed, quick=args.quick, cases=args.cases, budget_tokens=args.budget_tokens,
-                      progress=progress)
+    return RunOptions(
+        out_dir=out_dir,
+        only=tuple(args.only),
+        skip=tuple(args.skip),
+        repeat=args.repeat,
+        seed=args.seed,
+        quick=args.quick,
+        cases=args.cases,
+        budget_tokens=args.budget_tokens,
+        progress=progress,
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -198,9 +226,11 @@ def _print_summary(result: Any, out_dir: Path) -> None:
     for p in result.providers:
         s = p.summary()
         state = "UNREACHABLE" if p.unreachable else ("FAIL" if s["must_failed"] else "PASS")
-        _out(f"{p.name} ({p.profile}, {p.model}): {state}  pass {s['pass']}  fail {s['fail']}  skip {s['skip']}  "
-             f"error {s['error']}  MUST failed {s['must_failed']}  expected {s['expected_failures']}  | requests {p.requests}, tokens "
-             f"{p.prompt_tokens}+{p.completion_tokens}")
+        _out(
+            f"{p.name} ({p.profile}, {p.model}): {state}  pass {s['pass']}  fail {s['fail']}  skip {s['skip']}  "
+            f"error {s['error']}  MUST failed {s['must_failed']}  expected {s['expected_failures']}  "
+            f"| requests {p.requests}, tokens {p.prompt_tokens}+{p.completion_tokens}"
+        )
         for c in p.checks:
             if c.status in ("fail", "error") and c.severity != "INFO" and not c.expected_failure:
                 _out(f"  {c.status.upper():5} {c.severity:6} {c.id:12} {c.scenario}: {c.message[:300]}")
@@ -227,8 +257,13 @@ class _Progress:
         if self.live:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TextColumn("{task.fields[detail]}"), transient=False)
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                transient=False,
+            )
             self._progress.start()
             for n in self.names:
                 self._tasks[n] = self._progress.add_task(n, total=None, detail="")
@@ -242,8 +277,9 @@ class _Progress:
         detail = f"MUST failed {event['must_failed']}  requests {event['requests']}  tokens {event['tokens']}"
         with self._lock:
             if self._progress is not None:
-                self._progress.update(self._tasks[name], completed=event["checks_done"], total=event["checks_total"],
-                                      detail=detail)
+                self._progress.update(
+                    self._tasks[name], completed=event["checks_done"], total=event["checks_total"], detail=detail
+                )
                 return
             pct = event["checks_done"] * 10 // max(1, event["checks_total"])
             if self._last_plain.get(name) != pct:
@@ -286,10 +322,12 @@ def _cmd_show(args: argparse.Namespace) -> int:
         _out("")
         _out(inv.doc)
     _out("")
-    _out(f"Applies to: modes {', '.join(sorted(map(str, inv.modes)))}; expects {inv.expect}"
-         + (f"; needs {', '.join(sorted(inv.requires))}" if inv.requires else "")
-         + (f"; profiles {', '.join(sorted(inv.profiles))}" if inv.profiles else "")
-         + ("; judged over repetitions" if inv.stochastic else ""))
+    _out(
+        f"Applies to: modes {', '.join(sorted(map(str, inv.modes)))}; expects {inv.expect}"
+        + (f"; needs {', '.join(sorted(inv.requires))}" if inv.requires else "")
+        + (f"; profiles {', '.join(sorted(inv.profiles))}" if inv.profiles else "")
+        + ("; judged over repetitions" if inv.stochastic else "")
+    )
     _out("Sources:")
     for src in inv.sources:
         _out(f"  - {src.doc}: {src.locator}  [{SOURCE_DOCS[src.doc]}]")
@@ -315,8 +353,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         key = os.environ.get(args.api_key_env)
         if not key:
             raise UsageError(f"environment variable {args.api_key_env} is not set")
-    serve(profile=args.profile, fault=args.fault, port=args.port, api_key=key,
-          timing=Timing(ttft_s=args.ttft, token_gap_s=args.token_gap))
+    serve(
+        profile=args.profile,
+        fault=args.fault,
+        port=args.port,
+        api_key=key,
+        timing=Timing(ttft_s=args.ttft, token_gap_s=args.token_gap),
+    )
     return EXIT_OK
 
 

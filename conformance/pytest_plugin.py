@@ -28,14 +28,31 @@ _MARKERS = {
     "should": "a SHOULD invariant",
     "info": "an INFO invariant",
 }
-_GROUPS = ("framing", "schema", "ordering", "usage", "termination", "headers", "reasoning", "tools", "json",
-           "logprobs", "limits", "errors", "consistency", "sdk", "cases")
+_GROUPS = (
+    "framing",
+    "schema",
+    "ordering",
+    "usage",
+    "termination",
+    "headers",
+    "reasoning",
+    "tools",
+    "json",
+    "logprobs",
+    "limits",
+    "errors",
+    "consistency",
+    "sdk",
+    "cases",
+)
 _KEY = pytest.StashKey[dict[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "DeepSeek V3.1 chat completions conformance")
-    group.addoption("--provider", action="append", default=[], help="provider name from the providers file (repeatable)")
+    group.addoption(
+        "--provider", action="append", default=[], help="provider name from the providers file (repeatable)"
+    )
     group.addoption("--all-providers", action="store_true", help="every provider in the providers file")
     group.addoption("--providers-file", default=None, help="providers file (default: ./providers.yaml)")
     group.addoption("--base-url", default=None, help="ad-hoc provider base URL")
@@ -66,11 +83,20 @@ def _is_suite(metafunc_or_item: Any) -> bool:
 def _namespace(config: pytest.Config) -> argparse.Namespace:
     opt = config.option
     return argparse.Namespace(
-        provider=list(opt.provider), all=opt.all_providers,
+        provider=list(opt.provider),
+        all=opt.all_providers,
         providers_file=Path(opt.providers_file) if opt.providers_file else None,
-        base_url=opt.base_url, model=opt.model, profile=opt.conformance_profile, api_key_env=opt.api_key_env,
-        only=[], skip=[], repeat=opt.conformance_repeat, budget_tokens=opt.budget_tokens,
-        seed=opt.conformance_seed, cases=opt.conformance_cases, quick=opt.quick,
+        base_url=opt.base_url,
+        model=opt.model,
+        profile=opt.conformance_profile,
+        api_key_env=opt.api_key_env,
+        only=[],
+        skip=[],
+        repeat=opt.conformance_repeat,
+        budget_tokens=opt.budget_tokens,
+        seed=opt.conformance_seed,
+        cases=opt.conformance_cases,
+        quick=opt.quick,
     )
 
 
@@ -86,8 +112,14 @@ def _state(config: pytest.Config) -> dict[str, Any]:
     uses_reference = not (ns.base_url or ns.provider or ns.all)
     if uses_reference:
         profile = ns.profile or "canonical"
-        targets = [ProviderConfig(name="reference", base_url="http://127.0.0.1:0", profile=profile,
-                                  api_key_env="CONFORMANCE_REFERENCE_KEY")]
+        targets = [
+            ProviderConfig(
+                name="reference",
+                base_url="http://127.0.0.1:0",
+                profile=profile,
+                api_key_env="CONFORMANCE_REFERENCE_KEY",
+            )
+        ]
     else:
         try:
             targets, _ = resolve_targets(ns)
@@ -100,8 +132,13 @@ def _state(config: pytest.Config) -> dict[str, Any]:
     plans: list[tuple[str, Any]] = []
     for target in targets:
         profile = target.resolved_profile()
-        session = ProviderSession(target, invariants=invariants, scenarios=scenarios_for(profile, options),
-                                  out_dir=options.out_dir, repeat=options.repeat)
+        session = ProviderSession(
+            target,
+            invariants=invariants,
+            scenarios=scenarios_for(profile, options),
+            out_dir=options.out_dir,
+            repeat=options.repeat,
+        )
         sessions[target.name] = session
         plans.extend((target.name, p) for p in session.plan())
     state = {"sessions": sessions, "plans": plans, "reference": uses_reference, "server": None, "results": []}
@@ -116,8 +153,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     params = []
     for provider, planned in state["plans"]:
         inv = planned.invariant
-        marks = [pytest.mark.conformance, getattr(pytest.mark, inv.group), getattr(pytest.mark, str(inv.severity).lower()),
-                 pytest.mark.xdist_group(f"{provider}:{planned.scenario.id}")]
+        marks = [
+            pytest.mark.conformance,
+            getattr(pytest.mark, inv.group),
+            getattr(pytest.mark, str(inv.severity).lower()),
+            pytest.mark.xdist_group(f"{provider}:{planned.scenario.id}"),
+        ]
         params.append(pytest.param((provider, planned), id=f"{inv.id}:{planned.scenario.id}:{provider}", marks=marks))
     metafunc.parametrize("conformance_check", params)
 
@@ -126,8 +167,6 @@ def _ensure_reference(state: dict[str, Any]) -> None:
     """Start the embedded reference provider on first use in this process."""
     if not state["reference"] or state["server"] is not None:
         return
-    import dataclasses
-
     from .reference import ReferenceServer
 
     session = state["sessions"]["reference"]
@@ -136,10 +175,7 @@ def _ensure_reference(state: dict[str, Any]) -> None:
     server.start()
     state["server"] = server
     os.environ["CONFORMANCE_REFERENCE_KEY"] = key
-    session.config = dataclasses.replace(session.config, base_url=server.url_for(profile=session.profile.name))
-    session.result.base_url = session.config.base_url
-    session._api_key = key  # noqa: SLF001 - the session was planned before the key existed
-    session._secrets = (key, *session._secrets)  # noqa: SLF001
+    session.retarget(server.url_for(profile=session.profile.name), key)
 
 
 @pytest.fixture
@@ -174,8 +210,9 @@ def render_failure(planned: Any, verdict: Any) -> str:
     lines = [f"{inv.id} {inv.rule}", ""]
     for v in verdict.violations[:5]:
         lines.append(f"Expected: {v['expected']}")
-        lines.append(f"Received: {v['received']}" + (f" (event #{v['event_index']})" if v["event_index"] is not None
-                                                      else ""))
+        lines.append(
+            f"Received: {v['received']}" + (f" (event #{v['event_index']})" if v["event_index"] is not None else "")
+        )
     if not verdict.violations:
         lines.append(verdict.message)
     if verdict.tries > 1:
@@ -245,16 +282,32 @@ def _write_results(config: pytest.Config, out: Path) -> None:
     state = _state(config)
     providers = {}
     for name, s in state["sessions"].items():
-        providers[name] = ProviderResult(name=name, base_url=s.config.base_url, profile=s.profile.name,
-                                         model=s.profile.default_model)
+        providers[name] = ProviderResult(
+            name=name, base_url=s.config.base_url, profile=s.profile.name, model=s.profile.default_model
+        )
     for row in _RESULTS:
         prov = providers.get(row["provider"])
         if prov is None:
             continue
-        prov.checks.append(CheckResult(id=row["id"], severity=row["severity"], group=row.get("group", ""),
-                                       status=row["status"], scenario=row["scenario"], message=row["message"],
-                                       evidence=row["evidence"], violations=row.get("violations", [])))
+        prov.checks.append(
+            CheckResult(
+                id=row["id"],
+                severity=row["severity"],
+                group=row.get("group", ""),
+                status=row["status"],
+                scenario=row["scenario"],
+                message=row["message"],
+                evidence=row["evidence"],
+                violations=row.get("violations", []),
+            )
+        )
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    run = RunResult(tool_version=__version__, started_at=now, finished_at=now, seed=config.option.conformance_seed,
-                    providers=list(providers.values()), options={"via": "pytest"})
+    run = RunResult(
+        tool_version=__version__,
+        started_at=now,
+        finished_at=now,
+        seed=config.option.conformance_seed,
+        providers=list(providers.values()),
+        options={"via": "pytest"},
+    )
     write_json_atomic(out / "results.json", run.to_json())

@@ -12,5 +12,7 @@ import pytest
 from .pytest_plugin import check_verdict
 
 
-def test_invariant(conformance_check: tuple[str, Any], conformance_verdict: Any, request: pytest.FixtureRequest) -> None:
+def test_invariant(
+    conformance_check: tuple[str, Any], conformance_verdict: Any, request: pytest.FixtureRequest
+) -> None:
     check_verdict(conformance_check, conformance_verdict, request.config)

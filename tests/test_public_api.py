@@ -10,9 +10,19 @@ import types
 
 import pytest
 
-PACKAGES = ["conformance", "conformance.capture", "conformance.invariants", "conformance.providers",
-            "conformance.scenarios", "conformance.engine", "conformance.report", "conformance.specs",
-            "conformance.cases", "conformance.reference", "conformance.sdk"]
+PACKAGES = [
+    "conformance",
+    "conformance.capture",
+    "conformance.invariants",
+    "conformance.providers",
+    "conformance.scenarios",
+    "conformance.engine",
+    "conformance.report",
+    "conformance.specs",
+    "conformance.cases",
+    "conformance.reference",
+    "conformance.sdk",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -22,8 +32,11 @@ def test_all_is_sorted_complete_and_resolvable(name: str) -> None:
     assert len(exported) == len(set(exported)), f"{name}.__all__ repeats a name"  # order: ruff RUF022
     for member in exported:
         assert hasattr(module, member), f"{name}.__all__ names {member!r}, which does not exist"
-    public = {m for m in dir(module) if not m.startswith("_")
-              and not isinstance(getattr(module, m), types.ModuleType) and m not in {"annotations"}}
+    public = {
+        m
+        for m in dir(module)
+        if not m.startswith("_") and not isinstance(getattr(module, m), types.ModuleType) and m not in {"annotations"}
+    }
     assert public <= set(exported), f"{name} exposes names missing from __all__: {sorted(public - set(exported))}"
 
 

@@ -77,7 +77,8 @@ class ProviderResult:
         for c in self.checks:
             counts[c.status] += 1
         counts["must_failed"] = sum(
-            1 for c in self.checks if c.status == "fail" and c.severity == "MUST" and not c.expected_failure)
+            1 for c in self.checks if c.status == "fail" and c.severity == "MUST" and not c.expected_failure
+        )
         counts["expected_failures"] = sum(1 for c in self.checks if c.status == "fail" and c.expected_failure)
         return counts
 

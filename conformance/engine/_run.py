@@ -18,7 +18,14 @@ from ..scenarios import SCENARIOS, RequestSpec, Scenario
 from ._results import ProviderResult, RunResult, write_json_atomic
 from ._session import ProviderSession
 
-__all__ = ["RunOptions", "generated_scenarios", "load_all_invariants", "run_suite", "scenarios_for", "select_invariants"]
+__all__ = [
+    "RunOptions",
+    "generated_scenarios",
+    "load_all_invariants",
+    "run_suite",
+    "scenarios_for",
+    "select_invariants",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +43,14 @@ class RunOptions:
     progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
 
     def public(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"only": list(self.only), "skip": list(self.skip), "repeat": self.repeat,
-                               "quick": self.quick, "cases": self.cases, "budget_tokens": self.budget_tokens}
+        out: dict[str, Any] = {
+            "only": list(self.only),
+            "skip": list(self.skip),
+            "repeat": self.repeat,
+            "quick": self.quick,
+            "cases": self.cases,
+            "budget_tokens": self.budget_tokens,
+        }
         if self.cases:
             from ..cases import generator_info
 
@@ -65,15 +78,17 @@ def generated_scenarios(profile: Profile, *, seed: int, count: int) -> list[Scen
     out: list[Scenario] = []
     for case in generate_cases(profile, seed=seed, max_cases=count * 2):  # `count` per kind
         positive = case.kind == "positive"
-        out.append(Scenario(
-            id=f"case-{case.id}",
-            description=case.description or f"schema-generated {case.kind} case",
-            mode=Mode.STREAM if case.stream else Mode.NONSTREAM,
-            features=case_features(case),
-            build=_case_builder(case.body, case.payload(), case.headers),
-            expect=Expect.SUCCESS if positive else Expect.ERROR,
-            error_kind=None if positive else "invalid_param",
-        ))
+        out.append(
+            Scenario(
+                id=f"case-{case.id}",
+                description=case.description or f"schema-generated {case.kind} case",
+                mode=Mode.STREAM if case.stream else Mode.NONSTREAM,
+                features=case_features(case),
+                build=_case_builder(case.body, case.payload(), case.headers),
+                expect=Expect.SUCCESS if positive else Expect.ERROR,
+                error_kind=None if positive else "invalid_param",
+            )
+        )
     return out
 
 
@@ -96,8 +111,14 @@ def run_provider(config: ProviderConfig, invariants: Sequence[Invariant], option
     if options.budget_tokens is not None:
         config = dataclasses.replace(config, budget_tokens=options.budget_tokens)
     profile = config.resolved_profile()
-    with ProviderSession(config, invariants=invariants, scenarios=scenarios_for(profile, options),
-                         out_dir=options.out_dir, repeat=options.repeat, progress=options.progress) as session:
+    with ProviderSession(
+        config,
+        invariants=invariants,
+        scenarios=scenarios_for(profile, options),
+        out_dir=options.out_dir,
+        repeat=options.repeat,
+        progress=options.progress,
+    ) as session:
         return session.run()
 
 
@@ -107,8 +128,14 @@ def run_suite(providers: Sequence[ProviderConfig], options: RunOptions) -> RunRe
     started = _now()
     with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
         results = list(pool.map(lambda c: run_provider(c, invariants, options), providers))
-    run = RunResult(tool_version=__version__, started_at=started, finished_at=_now(), seed=options.seed,
-                    providers=results, options=options.public())
+    run = RunResult(
+        tool_version=__version__,
+        started_at=started,
+        finished_at=_now(),
+        seed=options.seed,
+        providers=results,
+        options=options.public(),
+    )
     if options.out_dir is not None:
         write_json_atomic(options.out_dir / "results.json", run.to_json())
     return run

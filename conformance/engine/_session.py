@@ -7,7 +7,7 @@ requests its own tests need. Every request passes the pacing, retry and budget g
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -27,7 +27,7 @@ from ..providers._profile import Profile
 from ..scenarios import Scenario
 from ._results import CheckResult, ProviderResult
 
-__all__ = ["PlannedCheck", "ProviderSession", "WRONG_KEY"]
+__all__ = ["WRONG_KEY", "PlannedCheck", "ProviderSession"]
 
 WRONG_KEY = "sk-conformance-wrong-key-0000"
 _RETRY_STATUSES = (429, 503)
@@ -94,6 +94,13 @@ class ProviderSession:
             model=self.profile.default_model,
         )
 
+    def retarget(self, base_url: str, api_key: str | None) -> None:
+        """Point the session at another base URL and key before anything was sent (the plugin's lazy reference)."""
+        self.config = dataclasses.replace(self.config, base_url=base_url)
+        self.result.base_url = base_url
+        self._api_key = api_key
+        self._secrets = tuple(s for s in (api_key, WRONG_KEY) if s)
+
     def close(self) -> None:
         self._client.close()
 
@@ -147,14 +154,26 @@ class ProviderSession:
         tries = self.repeat if sc.repeatable else 1
         observations: list[Observation] = []
         evidence: list[str | None] = []
-        auth: bool | str = {"valid": self.profile.auth_required or bool(self._api_key), "missing": False,
-                            "wrong": WRONG_KEY}[spec.auth]
-        reproducer = curl_command(self.config.base_url + self.profile.path, spec.payload(),
-                                  {**self.config.headers, **spec.headers}, self.config.api_key_env, auth=auth)
+        auth: bool | str = (
+            WRONG_KEY
+            if spec.auth == "wrong"
+            else (spec.auth == "valid" and (self.profile.auth_required or bool(self._api_key)))
+        )
+        reproducer = curl_command(
+            self.config.base_url + self.profile.path,
+            spec.payload(),
+            {**self.config.headers, **spec.headers},
+            self.config.api_key_env,
+            auth=auth,
+        )
         for k in range(tries):
             if self._budget_reached():
-                return _Observed(observations, evidence, reproducer=reproducer,
-                                 skipped=f"token budget of {self.config.budget_tokens} reached; not sent")
+                return _Observed(
+                    observations,
+                    evidence,
+                    reproducer=reproducer,
+                    skipped=f"token budget of {self.config.budget_tokens} reached; not sent",
+                )
             headers = {"Content-Type": "application/json", **self.config.headers, **spec.headers}
             if spec.auth == "valid" and self._api_key:
                 headers["Authorization"] = f"Bearer {self._api_key}"
@@ -176,8 +195,15 @@ class ProviderSession:
         while True:
             if self._limiter is not None:
                 self._limiter.acquire()
-            exchange = capture(self._client, method="POST", url=url, headers=headers, body=body,
-                               bounds=self.config.bounds, secrets=self._secrets)
+            exchange = capture(
+                self._client,
+                method="POST",
+                url=url,
+                headers=headers,
+                body=body,
+                bounds=self.config.bounds,
+                secrets=self._secrets,
+            )
             if exchange.status not in _RETRY_STATUSES or attempt >= self.config.max_retries:
                 return exchange
             wait = retry_after_seconds(exchange.headers)
@@ -220,8 +246,14 @@ class ProviderSession:
         meta = {
             "provider": self.config.public(),
             "profile": self.profile.name,
-            "scenario": {"id": info.id, "mode": str(info.mode), "expect": str(info.expect),
-                         "features": sorted(info.features), "request": info.request, "error_kind": info.error_kind},
+            "scenario": {
+                "id": info.id,
+                "mode": str(info.mode),
+                "expect": str(info.expect),
+                "features": sorted(info.features),
+                "request": info.request,
+                "error_kind": info.error_kind,
+            },
         }
         save_cassette(self.out_dir / rel, exchange, meta)
         return rel.as_posix()
@@ -262,9 +294,14 @@ class ProviderSession:
             for pos in by_scenario[scenario_id]:
                 p = plan[pos]
                 if self.result.unreachable and not p.skip_reason:
-                    verdict = CheckResult(id=p.invariant.id, severity=str(p.invariant.severity),
-                                          group=p.invariant.group, status="error", scenario=p.scenario.id,
-                                          message="provider unreachable; no verdict")
+                    verdict = CheckResult(
+                        id=p.invariant.id,
+                        severity=str(p.invariant.severity),
+                        group=p.invariant.group,
+                        status="error",
+                        scenario=p.scenario.id,
+                        message="provider unreachable; no verdict",
+                    )
                 else:
                     verdict = self.judge(p)
                 with lock:
@@ -273,11 +310,17 @@ class ProviderSession:
                     done[1] += verdict.status == "fail" and verdict.severity == "MUST"
             if self._progress:
                 with lock:
-                    self._progress(self.config.name, {
-                        "checks_done": done[0], "checks_total": len(plan), "must_failed": done[1],
-                        "tokens": self.result.prompt_tokens + self.result.completion_tokens,
-                        "requests": self.result.requests, "scenario": scenario_id,
-                    })
+                    self._progress(
+                        self.config.name,
+                        {
+                            "checks_done": done[0],
+                            "checks_total": len(plan),
+                            "must_failed": done[1],
+                            "tokens": self.result.prompt_tokens + self.result.completion_tokens,
+                            "requests": self.result.requests,
+                            "scenario": scenario_id,
+                        },
+                    )
 
         order = list(by_scenario)
         if order:
@@ -301,8 +344,9 @@ def _judge_one(inv: Invariant, obs: Observation) -> tuple[str, list[Violation], 
     return ("fail" if violations else "pass"), violations, ""
 
 
-def _aggregate(result: CheckResult, inv: Invariant,
-               outcomes: list[tuple[str, list[Violation], str, str | None]]) -> CheckResult:
+def _aggregate(
+    result: CheckResult, inv: Invariant, outcomes: list[tuple[str, list[Violation], str, str | None]]
+) -> CheckResult:
     judged = [o for o in outcomes if o[0] in ("pass", "fail")]
     result.tries = len(judged)
     result.passed = sum(1 for o in judged if o[0] == "pass")
@@ -316,8 +360,9 @@ def _aggregate(result: CheckResult, inv: Invariant,
     if failing is not None:
         result.status = "fail"
         vs = failing[1]
-        result.violations = [{"expected": v.expected, "received": v.received, "event_index": v.event_index}
-                             for v in vs[:20]]
+        result.violations = [
+            {"expected": v.expected, "received": v.received, "event_index": v.event_index} for v in vs[:20]
+        ]
         head = vs[0].render().replace("\n", "; ")
         more = f" (+{len(vs) - 1} more)" if len(vs) > 1 else ""
         rate = f" [passed {result.passed}/{result.tries}]" if inv.stochastic or result.tries > 1 else ""
@@ -351,6 +396,12 @@ def observation_from_cassette(exchange: Exchange, meta: dict[str, Any], profile:
     from ..invariants import Mode
 
     sc = meta["scenario"]
-    info = ScenarioInfo(id=sc["id"], mode=Mode(sc["mode"]), expect=Expect(sc["expect"]),
-                        features=frozenset(sc["features"]), request=sc["request"], error_kind=sc.get("error_kind"))
+    info = ScenarioInfo(
+        id=sc["id"],
+        mode=Mode(sc["mode"]),
+        expect=Expect(sc["expect"]),
+        features=frozenset(sc["features"]),
+        request=sc["request"],
+        error_kind=sc.get("error_kind"),
+    )
     return Observation(scenario=info, exchange=exchange, profile=profile)

@@ -25,8 +25,18 @@ __all__ = ["ConfigError", "ProviderConfig", "load_providers_file", "parse_provid
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _FIELDS = {
-    "name", "base_url", "api_key_env", "profile", "models", "headers", "timeouts", "concurrency",
-    "rate_limit", "budget_tokens", "statuses", "max_retries",
+    "name",
+    "base_url",
+    "api_key_env",
+    "profile",
+    "models",
+    "headers",
+    "timeouts",
+    "concurrency",
+    "rate_limit",
+    "budget_tokens",
+    "statuses",
+    "max_retries",
 }
 _TIMEOUTS = {"connect", "ttfb", "idle", "total", "max_bytes", "max_events"}
 
@@ -67,8 +77,13 @@ class ProviderConfig:
 
     def public(self) -> dict[str, Any]:
         """What may be written in reports: no key, only the variable's name."""
-        return {"name": self.name, "base_url": self.base_url, "profile": self.profile,
-                "api_key_env": self.api_key_env, "models": dict(self.models)}
+        return {
+            "name": self.name,
+            "base_url": self.base_url,
+            "profile": self.profile,
+            "api_key_env": self.api_key_env,
+            "models": dict(self.models),
+        }
 
 
 def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
@@ -86,6 +101,7 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...],
 
 def _interpolate(value: Any, env: Mapping[str, str], fail: Any) -> Any:
     if isinstance(value, str):
+
         def sub(m: re.Match[str]) -> str:
             if m.group(1) not in env:
                 fail(f"environment variable {m.group(1)} is not set")
@@ -99,8 +115,9 @@ def _interpolate(value: Any, env: Mapping[str, str], fail: Any) -> Any:
     return value
 
 
-def parse_providers(text: str, *, source: str = "providers.yaml",
-                    environ: Mapping[str, str] | None = None) -> list[ProviderConfig]:
+def parse_providers(
+    text: str, *, source: str = "providers.yaml", environ: Mapping[str, str] | None = None
+) -> list[ProviderConfig]:
     """Parse and validate a providers file's text."""
     env = os.environ if environ is None else environ
     try:
@@ -116,8 +133,10 @@ def parse_providers(text: str, *, source: str = "providers.yaml",
     items = data.get("providers") if isinstance(data, dict) else data
     base_path: tuple[Any, ...] = ("providers",) if isinstance(data, dict) else ()
     if not isinstance(items, list) or not items:
-        raise ConfigError(f"{source}:{lines.get(base_path, 1)}: expected a non-empty list of providers "
-                          "(top-level list or a 'providers:' key)")
+        raise ConfigError(
+            f"{source}:{lines.get(base_path, 1)}: expected a non-empty list of providers "
+            "(top-level list or a 'providers:' key)"
+        )
     out: list[ProviderConfig] = []
     seen: set[str] = set()
     for i, raw in enumerate(items):
@@ -163,7 +182,9 @@ def parse_providers(text: str, *, source: str = "providers.yaml",
             if key not in _TIMEOUTS or not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
                 fail(f"{key}: expected one of {', '.join(sorted(_TIMEOUTS))} with a positive number", "timeouts")
             limits = bounds.to_json()
-            limits[key if key.startswith("max_") else f"{key}_s"] = int(value) if key.startswith("max_") else float(value)
+            limits[key if key.startswith("max_") else f"{key}_s"] = (
+                int(value) if key.startswith("max_") else float(value)
+            )
             bounds = Bounds.from_json(limits)
         for key, kind in (("concurrency", int), ("budget_tokens", int), ("max_retries", int)):
             if key in cfg and (not isinstance(cfg[key], kind) or isinstance(cfg[key], bool) or cfg[key] < 0):
@@ -178,20 +199,22 @@ def parse_providers(text: str, *, source: str = "providers.yaml",
             fail("must map error kinds to lists of HTTP statuses", "statuses")
         if cfg.get("api_key_env") is not None and not isinstance(cfg["api_key_env"], str):
             fail("must be the name of an environment variable", "api_key_env")
-        out.append(ProviderConfig(
-            name=cfg["name"],
-            base_url=cfg["base_url"].rstrip("/"),
-            profile=profile,
-            api_key_env=cfg.get("api_key_env"),
-            models=dict(cfg.get("models", {})),
-            headers=dict(cfg.get("headers", {})),
-            bounds=bounds,
-            concurrency=max(1, cfg.get("concurrency", 2)),
-            rate_limit=float(rate) if rate is not None else None,
-            budget_tokens=cfg.get("budget_tokens"),
-            statuses={k: tuple(v) for k, v in statuses.items()},
-            max_retries=cfg.get("max_retries", 2),
-        ))
+        out.append(
+            ProviderConfig(
+                name=cfg["name"],
+                base_url=cfg["base_url"].rstrip("/"),
+                profile=profile,
+                api_key_env=cfg.get("api_key_env"),
+                models=dict(cfg.get("models", {})),
+                headers=dict(cfg.get("headers", {})),
+                bounds=bounds,
+                concurrency=max(1, cfg.get("concurrency", 2)),
+                rate_limit=float(rate) if rate is not None else None,
+                budget_tokens=cfg.get("budget_tokens"),
+                statuses={k: tuple(v) for k, v in statuses.items()},
+                max_retries=cfg.get("max_retries", 2),
+            )
+        )
     return out
 
 

@@ -51,18 +51,25 @@ def compare_results(paths: Sequence[Path]) -> dict[str, Any]:
             if col in summaries:
                 col = f"{col}@{Path(path).parent.name}"
             columns.append(col)
-            summaries[col] = {"summary": prov["summary"], "spend": prov["spend"], "profile": prov["profile"],
-                              "model": prov["model"], "source": str(path)}
+            summaries[col] = {
+                "summary": prov["summary"],
+                "spend": prov["spend"],
+                "profile": prov["profile"],
+                "model": prov["model"],
+                "source": str(path),
+            }
             for check in prov["checks"]:
                 key = (check["id"], check["scenario"])
                 severity[check["id"]] = check["severity"]
                 cells.setdefault(key, {})[col] = check["status"]
-    rows: list[dict[str, Any]] = [{"id": k[0], "scenario": k[1], "severity": severity[k[0]], "statuses": cells[k]}
-                                  for k in sorted(cells)]
+    rows: list[dict[str, Any]] = [
+        {"id": k[0], "scenario": k[1], "severity": severity[k[0]], "statuses": cells[k]} for k in sorted(cells)
+    ]
     header = "| check | scenario | severity | " + " | ".join(columns) + " |"
     lines = [header, "|" + "---|" * (3 + len(columns))]
-    lines.append("| **MUST failed** | | | " + " | ".join(str(summaries[c]["summary"]["must_failed"])
-                                                   for c in columns) + " |")
+    lines.append(
+        "| **MUST failed** | | | " + " | ".join(str(summaries[c]["summary"]["must_failed"]) for c in columns) + " |"
+    )
     for row in rows:
         if len(set(row["statuses"].values())) == 1 and "fail" not in row["statuses"].values():
             continue  # identical and not failing everywhere: keep the table about differences

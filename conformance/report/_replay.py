@@ -40,25 +40,39 @@ def replay_run(run_dir: Path) -> RunResult:
                 if others:
                     other = others[min(i, len(others) - 1)][0]
                     obs.peers = {str(other.scenario.mode): other}
-        result = ProviderResult(name=prov["name"], base_url=prov["base_url"], profile=prov["profile"],
-                                model=prov["model"], requests=prov["spend"]["requests"],
-                                prompt_tokens=prov["spend"]["prompt_tokens"],
-                                completion_tokens=prov["spend"]["completion_tokens"],
-                                notes=[f"replayed offline from {run_dir}"])
+        result = ProviderResult(
+            name=prov["name"],
+            base_url=prov["base_url"],
+            profile=prov["profile"],
+            model=prov["model"],
+            requests=prov["spend"]["requests"],
+            prompt_tokens=prov["spend"]["prompt_tokens"],
+            completion_tokens=prov["spend"]["completion_tokens"],
+            notes=[f"replayed offline from {run_dir}"],
+        )
         for sid, items in observed.items():
             info = items[0][0].scenario
             for inv in invariants:
-                if not (info.mode in inv.modes and info.expect is inv.expect and inv.requires <= info.features
-                        and (inv.profiles is None or profile.name in inv.profiles)):
+                if not (
+                    info.mode in inv.modes
+                    and info.expect is inv.expect
+                    and inv.requires <= info.features
+                    and (inv.profiles is None or profile.name in inv.profiles)
+                ):
                     continue
-                check = CheckResult(id=inv.id, severity=str(inv.severity), group=inv.group, status="skip",
-                                    scenario=sid)
+                check = CheckResult(id=inv.id, severity=str(inv.severity), group=inv.group, status="skip", scenario=sid)
                 outcomes: list[Any] = [(*_judge_one(inv, obs), ev) for obs, ev in items]
                 result.checks.append(apply_expectation(_aggregate(check, inv, outcomes), profile))
         providers.append(result)
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return RunResult(tool_version=__version__, started_at=original["started_at"], finished_at=now,
-                     seed=original["seed"], providers=providers, options={"replayed_from": str(run_dir)})
+    return RunResult(
+        tool_version=__version__,
+        started_at=original["started_at"],
+        finished_at=now,
+        seed=original["seed"],
+        providers=providers,
+        options={"replayed_from": str(run_dir)},
+    )
 
 
 def _safe(name: str) -> str:

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from conformance.cli import main
-from conformance.report._compare import results_schema
 from conformance.reference import ReferenceServer
+from conformance.report._compare import results_schema
 
 SECRET = "sk-cli-test-secret-4242"
 
@@ -41,10 +41,23 @@ def _no_secret_under(path: Path) -> None:
             assert SECRET.encode() not in f.read_bytes(), f"the API key leaked into {f}"
 
 
-def test_clean_adhoc_run_exits_0_and_writes_valid_results(server: ReferenceServer, key_env: str, tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--quick", "--base-url", server.url_for("canonical"), "--model", "deepseek-chat",
-                 "--api-key-env", key_env, "--out", str(tmp_path)])
+def test_clean_adhoc_run_exits_0_and_writes_valid_results(
+    server: ReferenceServer, key_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "run",
+            "--quick",
+            "--base-url",
+            server.url_for("canonical"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     data = _results(tmp_path)
     prov = data["providers"][0]
@@ -57,10 +70,25 @@ def test_clean_adhoc_run_exits_0_and_writes_valid_results(server: ReferenceServe
     assert SECRET not in capsys.readouterr().out
 
 
-def test_a_fault_makes_the_run_exit_1_with_evidence_and_a_reproducer(server: ReferenceServer, key_env: str,
-                                                                     tmp_path: Path) -> None:
-    code = main(["run", "--quick", "--cases", "0", "--base-url", server.url_for("canonical", "no-done"),
-                 "--model", "deepseek-chat", "--api-key-env", key_env, "--out", str(tmp_path)])
+def test_a_fault_makes_the_run_exit_1_with_evidence_and_a_reproducer(
+    server: ReferenceServer, key_env: str, tmp_path: Path
+) -> None:
+    code = main(
+        [
+            "run",
+            "--quick",
+            "--cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical", "no-done"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 1
     checks = _results(tmp_path)["providers"][0]["checks"]
     failed = [c for c in checks if c["id"] == "TERM-001" and c["status"] == "fail"]
@@ -74,8 +102,22 @@ def test_unreachable_provider_exits_3_and_reports_errors_not_passes(key_env: str
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again before the run: nothing listens there
-    code = main(["run", "--quick", "--cases", "0", "--base-url", f"http://127.0.0.1:{port}", "--model", "m",
-                 "--api-key-env", key_env, "--out", str(tmp_path)])
+    code = main(
+        [
+            "run",
+            "--quick",
+            "--cases",
+            "0",
+            "--base-url",
+            f"http://127.0.0.1:{port}",
+            "--model",
+            "m",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 3
     prov = _results(tmp_path)["providers"][0]
     assert prov["unreachable"] is True
@@ -121,8 +163,21 @@ def test_two_providers_from_a_file_run_side_by_side(server: ReferenceServer, key
 
 
 def test_budget_stops_sending_and_says_so(server: ReferenceServer, key_env: str, tmp_path: Path) -> None:
-    code = main(["run", "--base-url", server.url_for("canonical"), "--model", "deepseek-chat", "--api-key-env",
-                 key_env, "--budget-tokens", "60", "--out", str(tmp_path)])
+    code = main(
+        [
+            "run",
+            "--base-url",
+            server.url_for("canonical"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--budget-tokens",
+            "60",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     prov = _results(tmp_path)["providers"][0]
     assert prov["spend"]["budget_exhausted"] is True
     assert prov["spend"]["requests"] < 20
@@ -133,8 +188,22 @@ def test_budget_stops_sending_and_says_so(server: ReferenceServer, key_env: str,
 
 def test_replay_recomputes_the_same_verdicts_offline(server: ReferenceServer, key_env: str, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
-    main(["run", "--quick", "--cases", "0", "--base-url", server.url_for("canonical", "usage-wrong-total"),
-          "--model", "deepseek-chat", "--api-key-env", key_env, "--out", str(run_dir)])
+    main(
+        [
+            "run",
+            "--quick",
+            "--cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical", "usage-wrong-total"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(run_dir),
+        ]
+    )
     original = {(c["id"], c["scenario"]): c["status"] for c in _results(run_dir)["providers"][0]["checks"]}
     replay_dir = tmp_path / "replay"
     assert main(["replay", str(run_dir), "--out", str(replay_dir)]) == 1
@@ -143,13 +212,42 @@ def test_replay_recomputes_the_same_verdicts_offline(server: ReferenceServer, ke
     assert original[("USAGE-006", "stream-usage")] == "fail"
 
 
-def test_compare_merges_runs_into_one_table(server: ReferenceServer, key_env: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_merges_runs_into_one_table(
+    server: ReferenceServer, key_env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    main(["run", "--quick", "--cases", "0", "--base-url", server.url_for("canonical"), "--model", "deepseek-chat",
-          "--api-key-env", key_env, "--out", str(a)])
-    main(["run", "--quick", "--cases", "0", "--base-url", server.url_for("canonical", "id-changes"), "--model",
-          "deepseek-chat", "--api-key-env", key_env, "--out", str(b)])
+    main(
+        [
+            "run",
+            "--quick",
+            "--cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(a),
+        ]
+    )
+    main(
+        [
+            "run",
+            "--quick",
+            "--cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical", "id-changes"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            key_env,
+            "--out",
+            str(b),
+        ]
+    )
     capsys.readouterr()
     assert main(["compare", str(a / "results.json"), str(b / "results.json"), "--out", str(tmp_path / "c.json")]) == 0
     table = capsys.readouterr().out

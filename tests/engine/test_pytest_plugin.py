@@ -27,8 +27,14 @@ def _pytest(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PLUGIN_TEST_KEY": KEY}
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider",
-                           "-q", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _junit(path: Path) -> list[ET.Element]:
@@ -36,10 +42,26 @@ def _junit(path: Path) -> list[ET.Element]:
 
 
 def test_plugin_runs_one_test_per_check_with_junit_allure_and_results(server: ReferenceServer, tmp_path: Path) -> None:
-    proc = _pytest(["--quick", "--conformance-cases", "0", "--base-url", server.url_for("canonical"),
-                    "--model", "deepseek-chat", "--api-key-env", "PLUGIN_TEST_KEY",
-                    "--junitxml", str(tmp_path / "junit.xml"), "--alluredir", str(tmp_path / "allure"),
-                    "--conformance-out", str(tmp_path / "out")], tmp_path)
+    proc = _pytest(
+        [
+            "--quick",
+            "--conformance-cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            "PLUGIN_TEST_KEY",
+            "--junitxml",
+            str(tmp_path / "junit.xml"),
+            "--alluredir",
+            str(tmp_path / "allure"),
+            "--conformance-out",
+            str(tmp_path / "out"),
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     cases = _junit(tmp_path / "junit.xml")
     assert len(cases) > 300
@@ -53,9 +75,24 @@ def test_plugin_runs_one_test_per_check_with_junit_allure_and_results(server: Re
 
 
 def test_plugin_fails_must_tests_on_a_fault_and_selects_by_id(server: ReferenceServer, tmp_path: Path) -> None:
-    proc = _pytest(["--quick", "--conformance-cases", "0", "--base-url", server.url_for("canonical", "no-done"),
-                    "--model", "deepseek-chat", "--api-key-env", "PLUGIN_TEST_KEY", "-k", "TERM-001",
-                    "--junitxml", str(tmp_path / "junit.xml")], tmp_path)
+    proc = _pytest(
+        [
+            "--quick",
+            "--conformance-cases",
+            "0",
+            "--base-url",
+            server.url_for("canonical", "no-done"),
+            "--model",
+            "deepseek-chat",
+            "--api-key-env",
+            "PLUGIN_TEST_KEY",
+            "-k",
+            "TERM-001",
+            "--junitxml",
+            str(tmp_path / "junit.xml"),
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 1
     cases = _junit(tmp_path / "junit.xml")
     assert cases and all("TERM-001" in c.get("name", "") for c in cases)
@@ -66,8 +103,19 @@ def test_plugin_fails_must_tests_on_a_fault_and_selects_by_id(server: ReferenceS
 
 
 def test_plugin_under_xdist_gives_the_same_outcomes(server: ReferenceServer, tmp_path: Path) -> None:
-    common = ["--quick", "--conformance-cases", "0", "--base-url", server.url_for("canonical", "usage-wrong-total"),
-              "--model", "deepseek-chat", "--api-key-env", "PLUGIN_TEST_KEY", "-m", "usage"]
+    common = [
+        "--quick",
+        "--conformance-cases",
+        "0",
+        "--base-url",
+        server.url_for("canonical", "usage-wrong-total"),
+        "--model",
+        "deepseek-chat",
+        "--api-key-env",
+        "PLUGIN_TEST_KEY",
+        "-m",
+        "usage",
+    ]
     serial = _pytest([*common, "--junitxml", str(tmp_path / "serial.xml")], tmp_path)
     parallel = _pytest([*common, "-n", "2", "--dist", "loadgroup", "--junitxml", str(tmp_path / "par.xml")], tmp_path)
     assert serial.returncode == parallel.returncode == 1

@@ -39,8 +39,9 @@ def test_requests_are_small_and_valid_json(profile_name: str) -> None:
 
 def test_every_invariant_is_fed_by_some_scenario_for_some_profile() -> None:
     unfed = []
-    candidates = {name: [*SCENARIOS, *generated_scenarios(load_profile(name), seed=0, count=2)]
-                  for name in profile_names()}
+    candidates = {
+        name: [*SCENARIOS, *generated_scenarios(load_profile(name), seed=0, count=2)] for name in profile_names()
+    }
     for inv in select_invariants():
         fed = False
         for name in profile_names():

@@ -29,16 +29,25 @@ SCENARIOS_PER_FAULT = 3
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ReferenceServer]:
-    with ReferenceServer(api_key=KEY, fault_settings=FaultSettings(stall_s=3.0, huge_event_bytes=4 * 1024 * 1024)) as srv:
+    with ReferenceServer(
+        api_key=KEY, fault_settings=FaultSettings(stall_s=3.0, huge_event_bytes=4 * 1024 * 1024)
+    ) as srv:
         yield srv
 
 
-def _run(server: ReferenceServer, profile: str, scenarios: list[Scenario], fault: str | None = None,
-         repeat: int = 1) -> ProviderResult:
-    config = ProviderConfig(name=f"ref-{profile}-{fault or 'clean'}", base_url=server.url_for(profile, fault),
-                            profile=profile, bounds=BOUNDS, concurrency=2)
-    with ProviderSession(config, invariants=select_invariants(), scenarios=scenarios, api_key=KEY,
-                         repeat=repeat) as session:
+def _run(
+    server: ReferenceServer, profile: str, scenarios: list[Scenario], fault: str | None = None, repeat: int = 1
+) -> ProviderResult:
+    config = ProviderConfig(
+        name=f"ref-{profile}-{fault or 'clean'}",
+        base_url=server.url_for(profile, fault),
+        profile=profile,
+        bounds=BOUNDS,
+        concurrency=2,
+    )
+    with ProviderSession(
+        config, invariants=select_invariants(), scenarios=scenarios, api_key=KEY, repeat=repeat
+    ) as session:
         return session.run()
 
 
@@ -46,8 +55,11 @@ def _run(server: ReferenceServer, profile: str, scenarios: list[Scenario], fault
 def test_clean_reference_passes_every_must_and_should_check(server: ReferenceServer, profile: str) -> None:
     result = _run(server, profile, list(SCENARIOS), repeat=2)
     assert not result.unreachable
-    problems = [f"{c.id} {c.scenario}: {c.status}: {c.message}" for c in result.checks
-                if c.status in ("fail", "error") and c.severity in ("MUST", "SHOULD") and not c.expected_failure]
+    problems = [
+        f"{c.id} {c.scenario}: {c.status}: {c.message}"
+        for c in result.checks
+        if c.status in ("fail", "error") and c.severity in ("MUST", "SHOULD") and not c.expected_failure
+    ]
     assert problems == []
     declared = load_profile(profile).expectations
     for c in result.checks:
@@ -96,11 +108,17 @@ def test_every_fault_is_caught_by_a_named_invariant_and_only_related_musts_fail(
     result = _run(server, profile, scenarios, fault=fault_name)
     failed = {c.id for c in result.checks if c.status == "fail"}
     caught = failed & set(fault.catches)
-    assert caught, (f"{fault_name} ({fault.description}) on {profile}: none of {fault.catches} failed; "
-                    f"failures were {sorted(failed)}")
-    unrelated = sorted({c.id for c in result.checks
-                        if c.status == "fail" and c.severity == "MUST" and c.id not in fault.catches
-                        and not c.expected_failure})
+    assert caught, (
+        f"{fault_name} ({fault.description}) on {profile}: none of {fault.catches} failed; "
+        f"failures were {sorted(failed)}"
+    )
+    unrelated = sorted(
+        {
+            c.id
+            for c in result.checks
+            if c.status == "fail" and c.severity == "MUST" and c.id not in fault.catches and not c.expected_failure
+        }
+    )
     assert unrelated == [], f"{fault_name}: MUST failures outside its named invariants"
     errors = [f"{c.id} {c.scenario}: {c.message}" for c in result.checks if c.status == "error"]
     if fault.scenario_hint.split("+")[0] != "error":
