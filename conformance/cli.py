@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--format", choices=("text", "json"), default="text")
     lst.add_argument("--group", action="append", default=[], help="only this group (repeatable)")
 
+    scen = sub.add_parser("scenarios", help="print the request scenarios and the invariants each one feeds")
+    scen.add_argument("--profile", default="canonical")
+    scen.add_argument("--format", choices=("text", "json"), default="text")
+
     show = sub.add_parser("show", help="print one invariant with its sources")
     show.add_argument("id")
 
@@ -108,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run": _cmd_run,
             "list": _cmd_list,
             "show": _cmd_show,
+            "scenarios": _cmd_scenarios,
             "serve": _cmd_serve,
             "specs": _cmd_specs,
             "compare": _cmd_compare,
@@ -117,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _err(f"conformance: error: {exc}")
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         _err("conformance: interrupted")
         return 130
@@ -305,6 +313,43 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for inv in items:
         _out(f"{inv.id:12} {inv.severity!s:6} {inv.group:12} {inv.rule}")
     _out(f"{len(items)} invariants")
+    return EXIT_OK
+
+
+def _cmd_scenarios(args: argparse.Namespace) -> int:
+    from .engine import select_invariants
+    from .providers import ProfileError, load_profile
+    from .scenarios import SCENARIOS
+
+    try:
+        profile = load_profile(args.profile)
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
+    invariants = select_invariants()
+    rows: list[dict[str, Any]] = []
+    for sc in SCENARIOS:
+        body = sc.build(profile).body or {}
+        rows.append(
+            {
+                "id": sc.id,
+                "description": sc.description,
+                "mode": str(sc.mode),
+                "expect": str(sc.expect_for(profile)),
+                "features": sorted(sc.features),
+                "max_tokens": body.get("max_tokens"),
+                "skipped": sc.skip_reason(profile),
+                "feeds": [inv.id for inv in invariants if sc.feeds(inv, profile)],
+            }
+        )
+    if args.format == "json":
+        _out(json.dumps(rows, indent=2))
+        return EXIT_OK
+    for row in rows:
+        state = f"skipped: {row['skipped']}" if row["skipped"] else f"feeds {len(row['feeds'])} invariants"
+        _out(f"{row['id']:32} {row['mode']:9} {row['expect']:7} {state}")
+        _out(f"    {row['description']}; features: {', '.join(row['features']) or '-'}")
+        if not row["skipped"]:
+            _out(f"    {' '.join(row['feeds'])}")
     return EXIT_OK
 
 

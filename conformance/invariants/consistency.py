@@ -57,6 +57,7 @@ def _peer_message(peer: Observation, index: Any) -> dict[str, Any]:
     severity=Severity.MUST,
     group="consistency",
     modes={Mode.STREAM},
+    requires={"paired"},  # judged on a stream scenario observed with its non-stream twin
     sources=[_RESPONSE, _CHUNK, _SEED002_BOTH],
 )
 def same_message_shape(obs: Observation) -> Iterator[Violation]:
@@ -98,6 +99,7 @@ def same_message_shape(obs: Observation) -> Iterator[Violation]:
     severity=Severity.MUST,
     group="consistency",
     modes={Mode.STREAM},
+    requires={"paired"},  # judged on a stream scenario observed with its non-stream twin
     sources=[_RESPONSE, _CHUNK],
 )
 def same_finish_reason(obs: Observation) -> Iterator[Violation]:
@@ -141,6 +143,7 @@ def _missing_stream_usage(obs: Observation) -> Violation:
     severity=Severity.SHOULD,
     group="consistency",
     modes={Mode.STREAM},
+    requires={"paired"},  # judged on a stream scenario observed with its non-stream twin
     sources=[_USAGE, _SEED002_BOTH],
 )
 def same_prompt_tokens(obs: Observation) -> Iterator[Violation]:
@@ -172,6 +175,7 @@ def _key_paths(usage: dict[str, Any]) -> set[str]:
     severity=Severity.SHOULD,
     group="consistency",
     modes={Mode.STREAM},
+    requires={"paired"},  # judged on a stream scenario observed with its non-stream twin
     sources=[_USAGE, Source("seed-002", "responses.200 usage (required: prompt_cache_hit_tokens, ...)")],
 )
 def same_usage_keys(obs: Observation) -> Iterator[Violation]:

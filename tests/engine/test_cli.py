@@ -264,3 +264,12 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "USAGE-003"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("USAGE-003") and "Sources:" in out
+
+
+def test_scenarios_name_the_invariants_they_feed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scenarios", "--profile", "ark", "--format", "json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert "USAGE-001" in rows["stream-usage"]["feeds"] and "USAGE-001" not in rows["stream-basic"]["feeds"]
+    assert rows["stream-tools"]["skipped"]  # ark documents no tools
+    assert "CONSIST-001" in rows["stream-length"]["feeds"] and "CONSIST-001" not in rows["stream-basic"]["feeds"]
+
