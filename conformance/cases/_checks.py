@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ..invariants._behaviour_helpers import error_envelope_problem
 from ..invariants._model import Expect, Mode, NotApplicable, Severity, Source, Violation
 from ..invariants._observation import Observation
 from ..invariants._registry import invariant
@@ -185,11 +186,6 @@ def negative_case_has_error_envelope(obs: Observation) -> Iterator[Violation]:
         yield Violation(expected=expected, received=f"a body that is not JSON: "
                         f"{shorten(obs.exchange.body.decode('utf-8', 'replace'), 120)}")
         return
-    err = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(err, dict):
-        yield Violation(expected=expected, received=f"error is {shorten(err) if err is not None else 'absent'} "
-                                                    f"in {shorten(body, 120)}")
-        return
-    message = err.get("message")
-    if not isinstance(message, str) or not message.strip():
-        yield Violation(expected=expected, received=f"error.message is {shorten(message)}")
+    problem = error_envelope_problem(body)
+    if problem:
+        yield Violation(expected=expected, received=problem)

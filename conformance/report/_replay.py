@@ -11,7 +11,7 @@ from .._version import __version__
 from ..capture._cassette import load_cassette
 from ..engine._results import CheckResult, ProviderResult, RunResult
 from ..engine._run import select_invariants
-from ..engine._session import _aggregate, _judge_one, apply_expectation, observation_from_cassette
+from ..engine._session import _aggregate, _judge_one, _safe, apply_expectation, observation_from_cassette
 from ..invariants import Observation
 from ..providers import load_profile
 from ..scenarios import SCENARIOS
@@ -74,6 +74,3 @@ def replay_run(run_dir: Path) -> RunResult:
         options={"replayed_from": str(run_dir)},
     )
 
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
