@@ -190,6 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Sleep, sending keep-alive bytes every `every` seconds; False when the server stops."""
         stop = self.server.app.stopping
         deadline = time.monotonic() + seconds
+        if every and keepalive and seconds >= every:
+            self._chunk(keepalive)  # at once, so a wait always shows one even when this thread is starved
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
