@@ -1,4 +1,5 @@
-"""What a fault is: a name, the invariants that must catch it, and hooks on the answering stages."""
+"""What a fault is: a name, the invariants that catch it (and those it may also trip), and hooks on the answering
+stages."""
 
 from __future__ import annotations
 
@@ -49,19 +50,25 @@ def _always(_: Profile) -> bool:
 class Fault:
     """One named deviation.
 
-    `catches` are the invariant ids that must detect it; `scenario_hint` says which requests
-    trigger it: a mode ("stream", "nonstream", "any" success request, "error" invalid request)
-    joined with "+" to scenario features (e.g. "stream+include_usage", "any+tools",
-    "error+stream"). `applies` says for which profiles the fault is observable at all (e.g. a
-    usage-placement fault needs a profile whose usage chunk is separate). On a request without
-    the trigger, the answer is unchanged. The hooks are applied by the server, stage by stage;
-    `on_error` may return None to carry on as if the request were valid (auth and validation only).
+    `catches` are the invariant ids that detect it: each one is verified to fail when the suite runs
+    the scenarios matching `scenario_hint` against the fault, on at least one profile it applies to
+    (the suite's own tests hold this). `also` are ids that may legitimately fail as a consequence of
+    the same deviation (e.g. a cut stream also breaks usage consistency) but are not promised to: on
+    some profiles, scenarios or bounds they stay silent or are not applicable. Any other MUST
+    failure under the fault is a false positive. `scenario_hint` says which requests trigger it: a
+    mode ("stream", "nonstream", "any" success request, "error" invalid request) joined with "+" to
+    scenario features (e.g. "stream+include_usage", "any+tools", "error+stream"). `applies` says
+    for which profiles the fault is observable at all (e.g. a usage-placement fault needs a profile
+    whose usage chunk is separate). On a request without the trigger, the answer is unchanged. The
+    hooks are applied by the server, stage by stage; `on_error` may return None to carry on as if
+    the request were valid (auth and validation only).
     """
 
     name: str
     description: str
     catches: tuple[str, ...]
     scenario_hint: str
+    also: tuple[str, ...] = ()
     applies: Callable[[Profile], bool] = field(default=_always, repr=False)
     on_error: ErrorHook | None = field(default=None, repr=False)
     on_request: RequestHook | None = field(default=None, repr=False)
