@@ -118,8 +118,11 @@ class _Handler(BaseHTTPRequestHandler):
     # -- request side ------------------------------------------------------------------------------
 
     def read_body(self) -> bytes:
-        """The request body (Content-Length or chunked), refusing more than MAX_BODY_BYTES."""
-        self._body_read = True
+        """The request body (Content-Length or chunked), refusing more than MAX_BODY_BYTES.
+
+        `_body_read` is set only once the whole body is consumed: a refused or malformed body stays
+        (partly) unread, so the connection must close rather than parse its rest as the next request.
+        """
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             data = bytearray()
             while True:
@@ -127,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if size == 0:
                     while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass
+                    self._body_read = True
                     return bytes(data)
                 if len(data) + size > MAX_BODY_BYTES:
                     raise _BodyTooLarge
@@ -135,7 +139,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
             raise _BodyTooLarge
-        return self.rfile.read(length) if length > 0 else b""
+        body = self.rfile.read(length) if length > 0 else b""
+        self._body_read = True
+        return body
 
     def _dispatch(self, method: str) -> None:
         self._body_read = False
