@@ -155,10 +155,13 @@ def other_chunks_carry_null_usage(obs: Observation) -> Iterator[Violation]:
     require_event_stream(obs)
     if not obs.profile.usage.null_on_other_chunks:
         raise NotApplicable(f"profile {obs.profile.name} does not document usage: null on other chunks")
-    others = [(i, c) for i, c in obs.content_chunks if c.get("usage") is None]
-    missing = [(i, "no `usage` key") for i, c in others if "usage" not in c]
-    if missing:
-        received, event_index = first_and_count(missing, len(others), "chunks without usage")
+    carrying = [i for i, c in obs.content_chunks if c.get("usage") is not None]
+    last_usage = carrying[-1] if carrying else None  # the usage chunk; USAGE-001/002 judge where it is
+    others = [(i, c) for i, c in obs.content_chunks if i != last_usage]
+    wrong = [(i, "no `usage` key" if "usage" not in c else f"usage {describe(c['usage'])}")
+             for i, c in others if c.get("usage") is not None or "usage" not in c]
+    if wrong:
+        received, event_index = first_and_count(wrong, len(others), "chunks before the usage chunk")
         yield Violation(
             expected=f'"usage": null on every chunk but the usage chunk (profile {obs.profile.name}: '
                      "usage.null_on_other_chunks true)",
