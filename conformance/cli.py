@@ -99,6 +99,12 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_REPEAT,
         help=f"tries for model-behaviour scenarios, reported as pass@k and pass^k (default {DEFAULT_REPEAT})",
     )
+    p.add_argument(
+        "--min-pass-rate",
+        type=float,
+        default=1.0,
+        help="share of tries a model-behaviour check must pass (default 1.0: every try, pass^k)",
+    )
     p.add_argument("--budget-tokens", type=int, default=None, help="stop sending once this many tokens are spent")
     p.add_argument("--seed", type=int, default=0, help="seed for schema-generated cases")
     p.add_argument("--cases", type=int, default=6, help="schema-generated cases per kind (0 disables)")
@@ -141,6 +147,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[list[Any], Any]:
 
     if args.repeat < 1 or args.cases < 0 or (args.budget_tokens is not None and args.budget_tokens <= 0):
         raise UsageError("--repeat must be >= 1, --cases >= 0 and --budget-tokens > 0")
+    if not 0.0 < args.min_pass_rate <= 1.0:
+        raise UsageError("--min-pass-rate must be in (0, 1]")
     if args.base_url:
         if args.provider or args.all:
             raise UsageError("--base-url cannot be combined with --provider/--all")
@@ -199,6 +207,7 @@ def run_options(args: argparse.Namespace, out_dir: Path | None, progress: Any = 
         only=tuple(args.only),
         skip=tuple(args.skip),
         repeat=args.repeat,
+        min_pass_rate=args.min_pass_rate,
         seed=args.seed,
         quick=args.quick,
         cases=args.cases,

@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-profile", default=None, help="dialect profile (default canonical)")
     group.addoption("--conformance-out", default=None, help="write results.json and captures to this directory")
     group.addoption("--conformance-repeat", type=int, default=3, help="tries for model-behaviour scenarios")
+    group.addoption(
+        "--conformance-min-pass-rate", type=float, default=1.0, help="pass rate a model-behaviour check needs"
+    )
     group.addoption("--conformance-seed", type=int, default=0, help="seed for schema-generated cases")
     group.addoption("--conformance-cases", type=int, default=6, help="schema-generated cases per kind")
     group.addoption("--budget-tokens", type=int, default=None, help="stop sending once this many tokens are spent")
@@ -93,6 +96,7 @@ def _namespace(config: pytest.Config) -> argparse.Namespace:
         only=[],
         skip=[],
         repeat=opt.conformance_repeat,
+        min_pass_rate=opt.conformance_min_pass_rate,
         budget_tokens=opt.budget_tokens,
         seed=opt.conformance_seed,
         cases=opt.conformance_cases,
@@ -138,6 +142,7 @@ def _state(config: pytest.Config) -> dict[str, Any]:
             scenarios=scenarios_for(profile, options),
             out_dir=options.out_dir,
             repeat=options.repeat,
+            min_pass_rate=options.min_pass_rate,
         )
         sessions[target.name] = session
         plans.extend((target.name, p) for p in session.plan())

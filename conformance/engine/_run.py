@@ -36,6 +36,7 @@ class RunOptions:
     only: tuple[str, ...] = ()
     skip: tuple[str, ...] = ()
     repeat: int = 3
+    min_pass_rate: float = 1.0  # for stochastic invariants over the tries; 1.0 means pass^k
     seed: int = 0
     quick: bool = False
     cases: int = 6  # schema-generated cases per kind (positive, negative); 0 disables them
@@ -47,6 +48,7 @@ class RunOptions:
             "only": list(self.only),
             "skip": list(self.skip),
             "repeat": self.repeat,
+            "min_pass_rate": self.min_pass_rate,
             "quick": self.quick,
             "cases": self.cases,
             "budget_tokens": self.budget_tokens,
@@ -117,6 +119,7 @@ def run_provider(config: ProviderConfig, invariants: Sequence[Invariant], option
         scenarios=scenarios_for(profile, options),
         out_dir=options.out_dir,
         repeat=options.repeat,
+        min_pass_rate=options.min_pass_rate,
         progress=options.progress,
     ) as session:
         return session.run()
