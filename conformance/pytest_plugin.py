@@ -2,8 +2,9 @@
 
 One test per (invariant, scenario, provider), selected with `-k ID` and markers (the group name, `must`,
 `should`, `info`). The tests call the same engine as the CLI (`ProviderSession`): planning happens at
-collection without network, each scenario is captured once per worker on first use, and all tests of
-one scenario share an xdist group so `-n auto --dist loadgroup` sends every request once.
+collection without network, and each scenario is captured on first use. Under pytest-xdist the workers
+share captures through a per-run directory (a file lock per scenario), so `-n auto` sends every request
+once whichever worker needs it first.
 
 A MUST violation fails its test; a SHOULD or INFO violation is reported as xfail (a known deviation
 that does not fail the run, matching the CLI's exit code) unless `--strict-should` is given.
@@ -15,6 +16,9 @@ import argparse
 import json
 import os
 import secrets
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +76,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        # Workers share captures in a directory named after the run's uid; fix it here so the
+        # controller knows it too and can remove the directory at the end.
+        if getattr(config.option, "testrunuid", None) is None:
+            config.option.testrunuid = uuid.uuid4().hex
     for name, text in _MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     for name in _GROUPS:
@@ -143,12 +152,22 @@ def _state(config: pytest.Config) -> dict[str, Any]:
             out_dir=options.out_dir,
             repeat=options.repeat,
             min_pass_rate=options.min_pass_rate,
+            shared_dir=_shared_dir(config),
         )
         sessions[target.name] = session
         plans.extend((target.name, p) for p in session.plan())
     state = {"sessions": sessions, "plans": plans, "reference": uses_reference, "server": None, "results": []}
     config.stash[_KEY] = state
     return state
+
+
+def _shared_dir(config: pytest.Config) -> Path | None:
+    """Where pytest-xdist workers of one run share captures (None outside xdist)."""
+    workerinput = getattr(config, "workerinput", None)
+    uid = workerinput.get("testrunuid") if workerinput else getattr(config.option, "testrunuid", None)
+    if not uid or not (workerinput or getattr(config.option, "numprocesses", None)):
+        return None
+    return Path(tempfile.gettempdir()) / f"conformance-xdist-{uid}"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -162,7 +181,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             pytest.mark.conformance,
             getattr(pytest.mark, inv.group),
             getattr(pytest.mark, str(inv.severity).lower()),
-            pytest.mark.xdist_group(f"{provider}:{planned.scenario.id}"),
         ]
         params.append(pytest.param((provider, planned), id=f"{inv.id}:{planned.scenario.id}:{provider}", marks=marks))
     metafunc.parametrize("conformance_check", params)
@@ -189,8 +207,21 @@ def conformance_verdict(conformance_check: tuple[str, Any], request: pytest.Fixt
     state = _state(request.config)
     provider, planned = conformance_check
     _ensure_reference(state)
-    verdict = state["sessions"][provider].judge(planned)
-    request.node.user_properties.append(("conformance", json.dumps({"provider": provider, **verdict.to_json()})))
+    session = state["sessions"][provider]
+    before = (session.result.requests, session.result.prompt_tokens, session.result.completion_tokens)
+    verdict = session.judge(planned)
+    after = (session.result.requests, session.result.prompt_tokens, session.result.completion_tokens)
+    # What this test's verdict cost (its scenario's requests, sent once per process), so the controller
+    # can add spend up across pytest-xdist workers.
+    spend = [a - b for a, b in zip(after, before, strict=True)]
+    row = {
+        "provider": provider,
+        "base_url": session.config.base_url,
+        "spend": spend,
+        "budget_exhausted": session.result.budget_exhausted,
+        "check": verdict.to_json(),
+    }
+    request.node.user_properties.append(("conformance", json.dumps(row)))
     _allure_labels(provider, planned, verdict)
     return verdict
 
@@ -266,6 +297,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if out and _RESULTS:
         _write_results(config, Path(out))
     _stop(config)
+    shared = _shared_dir(config)
+    if shared is not None:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def _stop(config: pytest.Config) -> None:
@@ -294,18 +328,12 @@ def _write_results(config: pytest.Config, out: Path) -> None:
         prov = providers.get(row["provider"])
         if prov is None:
             continue
-        prov.checks.append(
-            CheckResult(
-                id=row["id"],
-                severity=row["severity"],
-                group=row.get("group", ""),
-                status=row["status"],
-                scenario=row["scenario"],
-                message=row["message"],
-                evidence=row["evidence"],
-                violations=row.get("violations", []),
-            )
-        )
+        prov.base_url = row["base_url"]
+        prov.requests += row["spend"][0]
+        prov.prompt_tokens += row["spend"][1]
+        prov.completion_tokens += row["spend"][2]
+        prov.budget_exhausted = prov.budget_exhausted or row["budget_exhausted"]
+        prov.checks.append(CheckResult.from_json(row["check"]))
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     run = RunResult(
         tool_version=__version__,

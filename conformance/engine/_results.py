@@ -32,6 +32,25 @@ class CheckResult:
     expected_failure: str | None = None  # the profile documents this deviation (reason); not counted as must_failed
     reproducer: str | None = None  # a curl command replaying the request (key redacted), on failures
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CheckResult:
+        """The inverse of `to_json` (results travel between pytest-xdist workers this way)."""
+        reps = data.get("repetitions") or {}
+        return cls(
+            id=data["id"],
+            severity=data["severity"],
+            group=data.get("group", ""),
+            status=data["status"],
+            scenario=data["scenario"],
+            message=data.get("message", ""),
+            evidence=data.get("evidence"),
+            violations=list(data.get("violations", [])),
+            tries=reps.get("k", 0),
+            passed=reps.get("passed", 0),
+            expected_failure=data.get("expected_failure"),
+            reproducer=data.get("reproducer"),
+        )
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
@@ -71,6 +90,7 @@ class ProviderResult:
     unreachable: bool = False
     budget_exhausted: bool = False
     notes: list[str] = field(default_factory=list)
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what was sent and where it is kept
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(STATUSES, 0)
@@ -97,6 +117,7 @@ class ProviderResult:
                 "budget_exhausted": self.budget_exhausted,
             },
             "notes": list(self.notes),
+            "scenarios": dict(sorted(self.scenarios.items())),
             "checks": [c.to_json() for c in self.checks],
         }
 

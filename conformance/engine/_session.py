@@ -8,6 +8,8 @@ requests its own tests need. Every request passes the pacing, retry and budget g
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +21,7 @@ import httpx
 
 from ..capture import Exchange
 from ..capture._capture import capture
-from ..capture._cassette import save_cassette
+from ..capture._cassette import load_cassette, save_cassette
 from ..cases import RateLimiter, curl_command, retry_after_seconds
 from ..invariants import Expect, Invariant, NotApplicable, Observation, ScenarioInfo, Violation
 from ..providers._config import ProviderConfig
@@ -67,6 +69,7 @@ class ProviderSession:
         out_dir: Path | None = None,
         repeat: int = 1,
         min_pass_rate: float = 1.0,
+        shared_dir: Path | None = None,
         api_key: str | None = None,
         progress: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
@@ -77,6 +80,9 @@ class ProviderSession:
         self.out_dir = out_dir
         self.repeat = max(1, repeat)
         self.min_pass_rate = min_pass_rate
+        # Processes that run the same provider (pytest-xdist workers) share observations here, so each
+        # scenario is sent once whichever worker needs it first.
+        self.shared_dir = shared_dir
         self._api_key = api_key if api_key is not None else config.api_key()
         self._secrets = tuple(s for s in (self._api_key, WRONG_KEY) if s)
         self._progress = progress
@@ -133,7 +139,7 @@ class ProviderSession:
             if cached is not None:
                 return cached
             sc = self.scenarios[scenario_id]
-            observed = self._capture_scenario(sc)
+            observed = self._observe_shared(sc) if self.shared_dir is not None else self._capture_scenario(sc)
             if sc.peer and sc.peer in self.scenarios and observed.observations:
                 peer = self.observe(sc.peer)
                 for i, obs in enumerate(observed.observations):
@@ -142,6 +148,44 @@ class ProviderSession:
                         obs.peers = {str(other.scenario.mode): other}
             self._cache[scenario_id] = observed
             return observed
+
+    def _observe_shared(self, sc: Scenario) -> _Observed:
+        """Capture a scenario once across processes: the first takes the lock and sends, the rest load."""
+        assert self.shared_dir is not None
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.shared_dir / f"{_safe(self.config.name)}--{_safe(sc.id)}"
+        with open(f"{stem}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+            index = Path(f"{stem}.json")
+            if index.exists():
+                return self._load_shared(index)
+            observed = self._capture_scenario(sc)
+            cassettes = []
+            for k, obs in enumerate(observed.observations):
+                path = Path(f"{stem}.try{k + 1}.cassette.json")
+                save_cassette(path, obs.exchange, _cassette_meta(self.config, self.profile, obs.scenario))
+                cassettes.append(path.name)
+            index.write_text(
+                json.dumps(
+                    {
+                        "cassettes": cassettes,
+                        "evidence": observed.evidence,
+                        "skipped": observed.skipped,
+                        "reproducer": observed.reproducer,
+                    }
+                )
+            )
+            return observed
+
+    def _load_shared(self, index: Path) -> _Observed:
+        data = json.loads(index.read_text())
+        observations = []
+        for name in data["cassettes"]:
+            exchange, meta = load_cassette(index.parent / name)
+            observations.append(observation_from_cassette(exchange, meta, self.profile))
+            if exchange.end.unreachable:
+                self.result.unreachable = True
+        return _Observed(observations, data["evidence"], skipped=data["skipped"], reproducer=data["reproducer"])
 
     def _capture_scenario(self, sc: Scenario) -> _Observed:
         spec = sc.build(self.profile)
@@ -168,14 +212,11 @@ class ProviderSession:
             self.config.api_key_env,
             auth=auth,
         )
+        skipped: str | None = None
         for k in range(tries):
             if self._budget_reached():
-                return _Observed(
-                    observations,
-                    evidence,
-                    reproducer=reproducer,
-                    skipped=f"token budget of {self.config.budget_tokens} reached; not sent",
-                )
+                skipped = f"token budget of {self.config.budget_tokens} reached; not sent"
+                break
             headers = {"Content-Type": "application/json", **self.config.headers, **spec.headers}
             if spec.auth == "valid" and self._api_key:
                 headers["Authorization"] = f"Bearer {self._api_key}"
@@ -189,6 +230,18 @@ class ProviderSession:
             if exchange.end.unreachable:
                 self.result.unreachable = True
                 break
+        with self._spend_lock:
+            self.result.scenarios[sc.id] = {
+                "description": sc.description,
+                "mode": str(sc.mode),
+                "expect": str(info.expect),
+                "features": sorted(sc.features),
+                "request": spec.body if spec.body is not None else spec.payload().decode("utf-8", "replace"),
+                "captures": [e for e in evidence if e],
+                "skipped": skipped if not observations else None,
+            }
+        if skipped and not observations:
+            return _Observed(observations, evidence, reproducer=reproducer, skipped=skipped)
         return _Observed(observations, evidence, reproducer=reproducer)
 
     def _send(self, headers: dict[str, str], body: bytes) -> Exchange:
@@ -245,19 +298,7 @@ class ProviderSession:
         if self.out_dir is None:
             return None
         rel = Path("captures") / _safe(self.config.name) / f"{_safe(name)}.json"
-        meta = {
-            "provider": self.config.public(),
-            "profile": self.profile.name,
-            "scenario": {
-                "id": info.id,
-                "mode": str(info.mode),
-                "expect": str(info.expect),
-                "features": sorted(info.features),
-                "request": info.request,
-                "error_kind": info.error_kind,
-            },
-        }
-        save_cassette(self.out_dir / rel, exchange, meta)
+        save_cassette(self.out_dir / rel, exchange, _cassette_meta(self.config, self.profile, info))
         return rel.as_posix()
 
     # -- judging ---------------------------------------------------------------------------------
@@ -400,6 +441,22 @@ def apply_expectation(result: CheckResult, profile: Profile) -> CheckResult:
     if result.status == "fail" and expectation and expectation.get("status") == "fail":
         result.expected_failure = f"profile {profile.name}: {expectation.get('reason', 'documented deviation')}"
     return result
+
+
+def _cassette_meta(config: ProviderConfig, profile: Profile, info: ScenarioInfo) -> dict[str, Any]:
+    """What a cassette needs besides the bytes to be judged again offline (`observation_from_cassette`)."""
+    return {
+        "provider": config.public(),
+        "profile": profile.name,
+        "scenario": {
+            "id": info.id,
+            "mode": str(info.mode),
+            "expect": str(info.expect),
+            "features": sorted(info.features),
+            "request": info.request,
+            "error_kind": info.error_kind,
+        },
+    }
 
 
 def _safe(name: str) -> str:

@@ -71,7 +71,9 @@ def test_plugin_runs_one_test_per_check_with_junit_allure_and_results(server: Re
     labels = json.loads(allure_files[0].read_text())["labels"]
     assert {lab["name"] for lab in labels} >= {"epic", "feature", "story", "severity"}
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert results["providers"][0]["summary"]["pass"] > 100
+    prov = results["providers"][0]
+    assert prov["summary"]["pass"] > 100
+    assert prov["spend"]["requests"] >= 10 and prov["spend"]["completion_tokens"] > 0
 
 
 def test_plugin_fails_must_tests_on_a_fault_and_selects_by_id(server: ReferenceServer, tmp_path: Path) -> None:
@@ -116,9 +118,14 @@ def test_plugin_under_xdist_gives_the_same_outcomes(server: ReferenceServer, tmp
         "-m",
         "usage",
     ]
-    serial = _pytest([*common, "--junitxml", str(tmp_path / "serial.xml")], tmp_path)
-    parallel = _pytest([*common, "-n", "2", "--dist", "loadgroup", "--junitxml", str(tmp_path / "par.xml")], tmp_path)
+    serial = _pytest([*common, "--junitxml", str(tmp_path / "serial.xml"), "--conformance-out", str(tmp_path / "s")],
+                     tmp_path)
+    parallel = _pytest([*common, "-n", "2", "--junitxml", str(tmp_path / "par.xml"),
+                        "--conformance-out", str(tmp_path / "p")], tmp_path)
     assert serial.returncode == parallel.returncode == 1
+    spend = [json.loads((tmp_path / d / "results.json").read_text())["providers"][0]["spend"] for d in ("s", "p")]
+    # Workers share captures, so every scenario is sent once in all, whichever worker needs it first.
+    assert spend[0] == spend[1] and spend[0]["requests"] > 0
 
     def outcomes(path: Path) -> dict[str, str]:
         out = {}
