@@ -26,7 +26,7 @@ COMPLETION = {
 class _RateLimitedThenOk(BaseHTTPRequestHandler):
     """Answers the first `limited` POSTs with 429 + Retry-After, then with one completion."""
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         server = self.server
         with server.lock:  # type: ignore[attr-defined]
