@@ -14,6 +14,7 @@ from ._vendor_common import (
     body_required_fix,
     error_fixes,
     header_parameter_fixes,
+    messages_min_items_fix,
     op,
     prop,
     relocations,
@@ -53,15 +54,7 @@ def _request_fixes(cite: str) -> list[Fix]:
             cite="deepseek-docs quick_start/pricing (V3.1: deepseek-reasoner MAXIMUM 64K)",
             assumption=True,
         ),
-        Fix(
-            prop(REQUEST, "messages") + "/minItems",
-            1,
-            "constraint",
-            "An empty conversation has nothing to answer; every provider rejects messages: [] "
-            "(schemathesis-baseline 2.2: ST202 on every raw spec).",
-            cite="canonical",
-            assumption=True,
-        ),
+        messages_min_items_fix(),
         Fix(
             prop(REQUEST, "messages") + "/items/properties/role/enum",
             ["system", "user", "assistant"],

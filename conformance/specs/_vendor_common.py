@@ -66,6 +66,19 @@ def body_required_fix(path: str, cite: str) -> Fix:
     )
 
 
+def messages_min_items_fix() -> Fix:
+    """`messages` gets `minItems: 1`: no source bounds it, and an empty list passes every raw document."""
+    return Fix(
+        prop(REQUEST, "messages") + "/minItems",
+        1,
+        "constraint",
+        "An empty conversation has nothing to answer; every provider rejects messages: [] "
+        "(schemathesis-baseline 2.2: ST202 on every raw spec).",
+        cite="canonical",
+        assumption=True,
+    )
+
+
 def version_fix() -> Fix:
     return Fix(
         "/openapi",

@@ -14,6 +14,7 @@ from ._vendor_common import (
     V31_MAX_OUTPUT,
     body_required_fix,
     error_fixes,
+    messages_min_items_fix,
     nullable_ref,
     nullable_type,
     op,
@@ -57,14 +58,7 @@ def _request_fixes() -> list[Fix]:
             cite="canonical; deepseek-docs guides/function_calling",
             assumption=True,
         ),
-        Fix(
-            prop(REQUEST, "messages") + "/minItems",
-            1,
-            "constraint",
-            "An empty conversation has nothing to answer; providers reject messages: [].",
-            cite="canonical",
-            assumption=True,
-        ),
+        messages_min_items_fix(),
         Fix(
             prop(REQUEST, "model") + "/minLength",
             1,

@@ -10,6 +10,7 @@ from ._vendor_common import (
     REQUEST,
     RESPONSE,
     error_fixes,
+    messages_min_items_fix,
     nullable_ref,
     nullable_type,
     prop,
@@ -31,14 +32,7 @@ def _replace_nullable(name: str, schema: dict[str, object], category: str, reaso
 
 def _request_fixes() -> list[Fix]:
     return [
-        Fix(
-            prop(REQUEST, "messages") + "/minItems",
-            1,
-            "constraint",
-            "An empty conversation has nothing to answer; providers reject messages: [].",
-            cite="canonical",
-            assumption=True,
-        ),
+        messages_min_items_fix(),
         *nullable_type(_SEED, "frequency_penalty", "number"),
         *nullable_type(_SEED, "max_tokens", "integer"),
         *nullable_type(_SEED, "presence_penalty", "number"),

@@ -11,6 +11,7 @@ from ._vendor_common import (
     V31_MAX_OUTPUT,
     body_required_fix,
     error_fixes,
+    messages_min_items_fix,
     op,
     prop,
     relocations,
@@ -43,14 +44,7 @@ def _request_fixes() -> list[Fix]:
             cite="seed-003 L68; canonical",
             assumption=True,
         ),
-        Fix(
-            prop(REQUEST, "messages") + "/minItems",
-            1,
-            "constraint",
-            "An empty conversation has nothing to answer; providers reject messages: [].",
-            cite="canonical",
-            assumption=True,
-        ),
+        messages_min_items_fix(),
         Fix(
             prop(REQUEST, "thinking", "type") + "/enum",
             ["enabled", "disabled"],
