@@ -44,10 +44,6 @@ class PlannedCheck:
     scenario: Scenario
     skip_reason: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"{self.invariant.id}::{self.scenario.id}"
-
 
 @dataclass(slots=True)
 class _Observed:
