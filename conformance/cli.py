@@ -21,7 +21,7 @@ from ._version import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_MUST_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_MUST_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_REPEAT = 3  # model behaviour is judged over a few tries, not one coin flip; still cheap
 
 
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         _err("conformance: interrupted")
-        return 130
+        return EXIT_INTERRUPTED
 
 
 # -- run -------------------------------------------------------------------------------------------
@@ -236,6 +236,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _out(json.dumps(result.to_json(), indent=2))
     else:
         _print_summary(result, out_dir)
+    if result.options.get("interrupted"):
+        _err("conformance: interrupted; results so far written, unsent scenarios reported as errors")
+        return EXIT_INTERRUPTED
     return int(result.exit_code())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class RunOptions:
     cases: int = 6  # schema-generated cases per kind (positive, negative); 0 disables them
     budget_tokens: int | None = None  # overrides every provider's budget
     progress: Callable[[str, dict[str, Any]], None] | None = field(default=None, compare=False)
+    stop: threading.Event | None = field(default=None, compare=False)  # set by Ctrl-C: send nothing more
 
     def public(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -121,6 +123,7 @@ def run_provider(config: ProviderConfig, invariants: Sequence[Invariant], option
         repeat=options.repeat,
         min_pass_rate=options.min_pass_rate,
         progress=options.progress,
+        stop=options.stop,
     ) as session:
         return session.run()
 
@@ -129,16 +132,29 @@ def run_suite(providers: Sequence[ProviderConfig], options: RunOptions) -> RunRe
     """Run every provider concurrently and write `results.json` (when `out_dir` is set)."""
     invariants = select_invariants(options.only, options.skip)
     started = _now()
+    stop = options.stop if options.stop is not None else threading.Event()
+    options = dataclasses.replace(options, stop=stop)
+    interrupted = False
     with ThreadPoolExecutor(max_workers=max(1, len(providers))) as pool:
-        results = list(pool.map(lambda c: run_provider(c, invariants, options), providers))
+        futures = [pool.submit(run_provider, c, invariants, options) for c in providers]
+        try:
+            results = [f.result() for f in futures]
+        except KeyboardInterrupt:
+            # Stop sending; in-flight captures end within their bounds; keep everything judged so far.
+            stop.set()
+            interrupted = True
+            results = [f.result() for f in futures]
     run = RunResult(
         tool_version=__version__,
         started_at=started,
         finished_at=_now(),
         seed=options.seed,
         providers=results,
-        options=options.public(),
+        options={**options.public(), **({"interrupted": True} if interrupted else {})},
     )
+    if interrupted:
+        for prov in run.providers:
+            prov.notes.append("run interrupted: scenarios not yet sent are reported as errors, never as passes")
     if options.out_dir is not None:
         write_json_atomic(options.out_dir / "results.json", run.to_json())
     return run

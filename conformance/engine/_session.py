@@ -68,6 +68,7 @@ class ProviderSession:
         shared_dir: Path | None = None,
         api_key: str | None = None,
         progress: Callable[[str, dict[str, Any]], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.config = config
         self.profile: Profile = config.resolved_profile()
@@ -82,6 +83,7 @@ class ProviderSession:
         self._api_key = api_key if api_key is not None else config.api_key()
         self._secrets = tuple(s for s in (self._api_key, WRONG_KEY) if s)
         self._progress = progress
+        self._stop = stop if stop is not None else threading.Event()  # set: send nothing more (Ctrl-C)
         self._cache: dict[str, _Observed] = {}
         self._locks: dict[str, threading.Lock] = {sid: threading.Lock() for sid in self.scenarios}
         self._spend_lock = threading.Lock()
@@ -144,6 +146,11 @@ class ProviderSession:
                         obs.peers = {str(other.scenario.mode): other}
             self._cache[scenario_id] = observed
             return observed
+
+    def _observed(self, planned: PlannedCheck) -> bool:
+        """Whether the scenario was already captured (its verdict needs no request)."""
+        with self._locks[planned.scenario.id]:
+            return planned.scenario.id in self._cache
 
     def _observe_shared(self, sc: Scenario) -> _Observed:
         """Capture a scenario once across processes: the first takes the lock and sends, the rest load."""
@@ -332,14 +339,15 @@ class ProviderSession:
         def work(scenario_id: str) -> None:
             for pos in by_scenario[scenario_id]:
                 p = plan[pos]
-                if self.result.unreachable and not p.skip_reason:
+                unsent = "provider unreachable" if self.result.unreachable else "run interrupted"
+                if (self.result.unreachable or self._stop.is_set()) and not p.skip_reason and not self._observed(p):
                     verdict = CheckResult(
                         id=p.invariant.id,
                         severity=str(p.invariant.severity),
                         group=p.invariant.group,
                         status="error",
                         scenario=p.scenario.id,
-                        message="provider unreachable; no verdict",
+                        message=f"{unsent}; no verdict",
                     )
                 else:
                     verdict = self.judge(p)
