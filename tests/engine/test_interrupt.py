@@ -46,7 +46,7 @@ def test_sigint_writes_partial_results_and_exits_130(tmp_path: Path) -> None:
         )
         time.sleep(3.0)  # let some scenarios finish
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr[-2000:]
     assert "interrupted" in stderr
     data = json.loads((out / "results.json").read_text())
