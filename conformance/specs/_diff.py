@@ -221,7 +221,8 @@ def render_diff(documents: dict[str, Schema], records: list[dict[str, Any]]) -> 
         "Each column is a normalized document in `specs/normalized/` (the vendor's own facts, repaired; every "
         "repair is in `FIXES.yaml`, every canonical choice in `CHOICES.yaml`). A cell marked **≠** departs from "
         "the canonical column. Cells read `type · range · {enum} · =default · req` (req: required); `—`: the "
-        "document does not have the field. In the first table, `*` marks a value that rests on an assumption "
+        "document does not have the field (sent anyway, it must match canonical's schema: FIXES.yaml category "
+        "`canonical-undeclared`). In the first table, `*` marks a value that rests on an assumption "
         "(`assumption: true` in FIXES.yaml).",
         "",
         "## Documents",

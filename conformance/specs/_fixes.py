@@ -1,10 +1,11 @@
 """Repairs as data: each fix names a pointer in the normalized document, the value it ends with, and why.
 
-A vendor document is normalized in four steps: relocate its inline schemas into named components,
-apply its fixes, copy in any canonical component the repaired schemas reference, and strip
-generator noise. Every fix becomes a record (document, pointer, before, after, reason, source)
-in FIXES.yaml; `before` is read from the source document, `after` from the output, so the record
-can be checked against both files.
+A vendor document is normalized in five steps: relocate its inline schemas into named components,
+apply its fixes, hold every request field canonical defines and the document leaves open to the
+canonical schema (`_strictness.py`), copy in any canonical component the repaired schemas
+reference, and strip generator noise. Every fix becomes a record (document, pointer, before,
+after, reason, source) in FIXES.yaml; `before` is read from the source document, `after` from
+the output, so the record can be checked against both files.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def _record(
 CATEGORIES = frozenset(
     {
         "canonical-component",  # a canonical schema copied in because a repair references it
+        "canonical-undeclared",  # a request field canonical defines, left open here: held to canonical's schema
         "constraint",  # a bound/enum/minItems the vendor omits but states in prose, or the canonical contract needs
         "dependency",  # a cross-field rule (stream_options needs stream, top_logprobs needs logprobs)
         "doc-tool-leakage",  # a parameter the documentation tool added (X-Forwarded-Host)
@@ -209,6 +211,12 @@ def normalize_source(
         if resolve(raw.document, source_ptr) == fix.after:
             raise FixError(f"{document}: fix at {fix.pointer} changes nothing")
     _apply(work, fixes)
+    from ._strictness import canonical_strictness_fixes  # imported here: it imports Fix from this module
+
+    strictness_fixes = canonical_strictness_fixes(work)
+    _check_disjoint(fixes + strictness_fixes)
+    _apply(work, strictness_fixes)
+    fixes += strictness_fixes
     component_fixes = _component_fixes(work)
     _apply(work, component_fixes)
     fixes += component_fixes

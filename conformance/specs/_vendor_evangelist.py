@@ -103,6 +103,15 @@ def _request_fixes() -> list[Fix]:
             "Items are bare objects; a tool is {type: function, function: {name, description, parameters}}.",
             cite=_COMPATIBLE,
         ),
+        Fix(
+            prop(REQUEST, "tools") + "/maxItems",
+            128,
+            "constraint",
+            "No bound is given, so 129 tools validate; the canonical contract (the OpenAI shape the document "
+            "says it follows) caps tools at 128.",
+            cite="openai-openapi CreateChatCompletionRequest.tools ('A max of 128 functions'); canonical",
+            assumption=True,
+        ),
         _replace_nullable(
             "tool_choice",
             {**nullable_ref("ChatCompletionToolChoice"), "description": "Configuration for tool selection."},

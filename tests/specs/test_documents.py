@@ -137,3 +137,13 @@ def test_vendor_facts_are_kept(documents: dict[str, dict[str, Any]]) -> None:
     assert (budget["minimum"], budget["maximum"]) == (128, 8192)
     chainhub = documents["chainhub"]["components"]["schemas"]["ChatCompletionRequest"]["properties"]
     assert chainhub["thinking"]["properties"]["type"]["enum"] == ["enabled", "disabled", "auto"]
+    # messages without a tool role (004, 000/001) keep it, though tool_calls/tool_call_id are now typed
+    for name in ("api-evangelist", "chainhub", "kkiai"):
+        items = documents[name]["components"]["schemas"]["ChatCompletionRequest"]["properties"]["messages"]["items"]
+        assert items["properties"]["role"]["enum"] == ["system", "user", "assistant"]
+        assert set(items["properties"]) == {"role", "content"}
+    # fields a vendor does not document stay out of `properties` (conformance/cases generates only those)
+    for name, absent in (("deepseek", "thinking"), ("api-evangelist", "thinking"), ("chainhub", "top_p"),
+                         ("example-reseller", "stream_options")):  # fmt: skip
+        assert absent not in documents[name]["components"]["schemas"]["ChatCompletionRequest"]["properties"]
+    assert "budget_tokens" not in chainhub["thinking"]["properties"]

@@ -139,3 +139,29 @@ def test_choices_cover_the_disputed_fields() -> None:
     ids = {choice["id"] for choice in _choices()}
     assert {"path", "model", "temperature", "top_p", "max_tokens", "thinking", "messages", "stop", "tools"} <= ids
     assert {"reasoning-field", "reasoning-tokens", "response-required", "errors", "auth"} <= ids
+
+
+def test_fields_left_open_are_held_to_canonical(fix_records: list[dict[str, Any]]) -> None:
+    """Each canonical field a vendor leaves open is one recorded, assumed addition under patternProperties."""
+    held = [r for r in fix_records if r["category"] == "canonical-undeclared"]
+    for record in held:
+        assert record["kind"] == "add" and record["assumption"] is True
+        assert "/patternProperties/^" in record["pointer"] and record["cite"].startswith("canonical.yaml#")
+    by_document: dict[str, set[str]] = {}
+    for record in held:
+        field = record["pointer"].removeprefix("/components/schemas/ChatCompletionRequest")
+        by_document.setdefault(record["document"], set()).add(field.replace("/patternProperties/", " "))
+    messages = {f"/properties/messages/items ^{key}$" for key in ("name", "tool_calls", "tool_call_id")}
+    assert by_document["deepseek.yaml"] == {" ^thinking$"}
+    assert by_document["api-evangelist.yaml"] == {" ^thinking$", *messages}
+    assert {" ^top_p$", " ^tools$", "/properties/thinking ^budget_tokens$", *messages} <= by_document["chainhub.yaml"]
+    assert {" ^stream_options$", " ^top_logprobs$"} <= by_document["example-reseller.yaml"]
+    rules = {
+        (r["document"], r["pointer"].rsplit("/", 1)[1]) for r in fix_records if "/dependentSchemas/" in r["pointer"]
+    }
+    assert rules == {
+        ("chainhub.yaml", "top_logprobs"),
+        ("kkiai.yaml", "top_logprobs"),
+        ("example-reseller.yaml", "stream_options"),
+        ("example-reseller.yaml", "top_logprobs"),
+    }
