@@ -79,6 +79,28 @@ def messages_min_items_fix() -> Fix:
     )
 
 
+def max_tokens_bound_fixes() -> list[Fix]:
+    """`max_tokens` between 1 and the largest V3.1 output, for documents that state neither bound."""
+    return [
+        Fix(
+            prop(REQUEST, "max_tokens") + "/minimum",
+            1,
+            "constraint",
+            "A completion of at most 0 tokens is not a request; providers reject max_tokens < 1.",
+            cite="seed-004 max_tokens minimum 1",
+            assumption=True,
+        ),
+        Fix(
+            prop(REQUEST, "max_tokens") + "/maximum",
+            V31_MAX_OUTPUT,
+            "constraint",
+            "The document states no upper bound; the canonical bound (64K, the largest V3.1 output) applies.",
+            cite="deepseek-docs quick_start/pricing (V3.1: deepseek-reasoner MAXIMUM 64K)",
+            assumption=True,
+        ),
+    ]
+
+
 def version_fix() -> Fix:
     return Fix(
         "/openapi",
